@@ -1,0 +1,136 @@
+package dev.isula.toolkit.cli;
+
+import dev.isula.toolkit.api.UsageException;
+import dev.isula.toolkit.compress.Compression;
+import dev.isula.toolkit.export.RootfsExporter;
+import dev.isula.toolkit.image.Image;
+import dev.isula.toolkit.image.Platform;
+import dev.isula.toolkit.spi.FormatRegistry;
+import dev.isula.toolkit.spi.ImageSource;
+import dev.isula.toolkit.spi.ReadOptions;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code isula export IMAGE OUTPUT}: the image's flattened root filesystem as one tarball. */
+@Command(
+    name = "export",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Write the root filesystem of an image, with all layers applied and whiteouts resolved, "
+          + "as one tarball (like 'docker export', but straight from an image).",
+      ""
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  isula export docker-archive:busybox.tar rootfs.tar",
+      "  isula export docker-archive:all.tar:busybox:latest - | tar -tv",
+      "  isula export --platform linux/arm64 oci:./layout:v1 rootfs.tar.gz",
+      "",
+      "IMAGE is TRANSPORT:REFERENCE (docker-archive:PATH[:NAME:TAG|:@N], oci:DIR[:TAG],",
+      "oci-archive:PATH[:TAG]) or a bare path, detected by content.",
+      "Exit status: 0 on success, 1 on failure (nothing is left at OUTPUT), 2 on bad usage."
+    })
+final class ExportCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin GlobalOptions global;
+
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "The image to export.")
+  String image;
+
+  @Parameters(
+      index = "1",
+      paramLabel = "OUTPUT",
+      description = "The tarball to write, or - for standard output.")
+  String output;
+
+  @Option(
+      names = "--platform",
+      paramLabel = "OS/ARCH[/VARIANT]",
+      description =
+          "Which image of a multi-platform index to export (default: this host's, ${DEFAULT-VALUE}).")
+  String platform = Platform.host().toString();
+
+  @Option(
+      names = "--compress",
+      paramLabel = "none|gzip|zstd|xz",
+      description =
+          "Compress the output (default: from OUTPUT's extension: .tar.gz/.tgz, .tar.zst, .tar.xz; else none).")
+  String compress;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "Cores to use (default: all, ${DEFAULT-VALUE}).")
+  int threads = Runtime.getRuntime().availableProcessors();
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    Platform wanted = Platform.parse(platform);
+    boolean toStdout = output.equals("-");
+    Compression compression =
+        compress != null
+            ? Compression.fromId(compress)
+            : toStdout ? Compression.NONE : Compression.fromFileName(output);
+    if (compression == Compression.BZIP2) {
+      throw new UsageException("bzip2 output is not supported; use gzip, zstd or xz");
+    }
+    if (threads < 1) {
+      throw new UsageException("--threads must be at least 1");
+    }
+    if (toStdout && StandardStreams.stdoutIsTerminal()) {
+      throw new UsageException(
+          "refusing to write a tarball to a terminal; redirect standard output or give a file");
+    }
+    Path target = toStdout ? null : Path.of(output);
+    if (target != null && Files.isDirectory(target)) {
+      throw new UsageException(output + " is a directory; give a file name for the tarball");
+    }
+    FormatRegistry registry = FormatRegistry.load();
+    long start = System.nanoTime();
+    try (ImageSource source = registry.open(image, ReadOptions.forPlatform(wanted))) {
+      Image img = source.image();
+      RootfsExporter exporter =
+          RootfsExporter.create(
+              compression,
+              threads,
+              global.quiet
+                  ? null
+                  : line -> {
+                    synchronized (err) {
+                      err.println(line);
+                      err.flush();
+                    }
+                  });
+      long entries;
+      if (toStdout) {
+        OutputStream stdout = new FileOutputStream(FileDescriptor.out);
+        entries = exporter.exportTo(img, stdout);
+        stdout.flush();
+      } else {
+        entries = exporter.exportTo(img, target);
+      }
+      if (!global.quiet) {
+        double secs = (System.nanoTime() - start) / 1e9;
+        err.printf(
+            "exported %s: %d layers, %d entries%s in %.1fs%n",
+            img.source(), img.layers().size(), entries, toStdout ? "" : " to " + output, secs);
+        err.flush();
+      }
+    }
+    return IsulaCli.OK;
+  }
+}

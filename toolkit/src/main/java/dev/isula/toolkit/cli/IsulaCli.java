@@ -1,0 +1,118 @@
+package dev.isula.toolkit.cli;
+
+import dev.isula.toolkit.api.IsulaException;
+import dev.isula.toolkit.api.UsageException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code isula} command line. Exit codes: 0 success, 1 failure (bad input, I/O error), 2 bad
+ * usage. Errors are one line on stderr; {@code --debug} adds the stack trace.
+ */
+@Command(
+    name = "isula",
+    mixinStandardHelpOptions = true,
+    versionProvider = IsulaCli.Version.class,
+    description = "Convert container images between their on-disk forms, without a daemon.",
+    subcommands = {ExportCommand.class, CommandLine.HelpCommand.class},
+    footer = {
+      "",
+      "Image references use skopeo's transport syntax:",
+      "  docker-archive:PATH[:NAME:TAG|:@N]   docker save / skopeo / podman archives",
+      "  oci:DIR[:TAG]                         an OCI image layout directory",
+      "  oci-archive:PATH[:TAG]                a tar of an OCI image layout",
+      "  PATH                                  any of the above, detected by content"
+    })
+public final class IsulaCli {
+  public static final int OK = 0;
+  public static final int FAILURE = 1;
+  public static final int USAGE = 2;
+
+  private IsulaCli() {}
+
+  public static void main(String... args) {
+    System.exit(run(args));
+  }
+
+  /** Runs {@code isula ARGS...} and returns the exit code. */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** Runs one subcommand: {@code run("export", args)} is {@code isula export args}. */
+  public static int runSubcommand(String name, String... args) {
+    String[] all = new String[args.length + 1];
+    all[0] = name;
+    System.arraycopy(args, 0, all, 1, args.length);
+    return run(all);
+  }
+
+  /** The configured picocli command line (tests use it to capture output). */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(IsulaCli.class);
+    cl.setParameterExceptionHandler(
+        (ex, argv) -> {
+          CommandLine c = ex.getCommandLine();
+          PrintWriter err = c.getErr();
+          err.println(c.getCommandName() + ": " + ex.getMessage());
+          err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more.");
+          err.flush();
+          return USAGE;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, c, parseResult) -> {
+          PrintWriter err = c.getErr();
+          boolean debug = Arrays.asList(parseResult.originalArgs()).contains("--debug");
+          err.println(c.getCommandSpec().qualifiedName() + ": " + describe(ex));
+          if (debug) {
+            ex.printStackTrace(err);
+          }
+          err.flush();
+          return ex instanceof UsageException ? USAGE : FAILURE;
+        });
+    return cl;
+  }
+
+  /** One line saying what went wrong, naming the file or entry. */
+  static String describe(Throwable ex) {
+    Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+    if (e instanceof IsulaException) {
+      return e.getMessage();
+    }
+    if (e instanceof NoSuchFileException f) {
+      return f.getFile()
+          + ": no such file or directory"
+          + (f.getReason() == null ? "" : " (" + f.getReason() + ")");
+    }
+    if (e instanceof AccessDeniedException f) {
+      return f.getFile() + ": permission denied";
+    }
+    if (e instanceof FileAlreadyExistsException f) {
+      return f.getFile() + ": " + (f.getReason() == null ? "already exists" : f.getReason());
+    }
+    if (e instanceof FileSystemException f) {
+      return f.getFile() + ": " + (f.getReason() == null ? f.getMessage() : f.getReason());
+    }
+    if (e instanceof IOException) {
+      return "I/O error: " + e.getMessage();
+    }
+    return "internal error: " + e + " (run with --debug for details)";
+  }
+
+  /** Version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = IsulaCli.class.getPackage().getImplementationVersion();
+      return new String[] {"isula-toolkit " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

@@ -1,0 +1,197 @@
+package dev.isula.toolkit.compress;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+
+/**
+ * A gzip writer that deflates 128 KiB blocks on several cores, the way pigz does: each block is
+ * compressed independently with the previous 32 KiB of input as its dictionary and ends on a sync
+ * flush, so the concatenated blocks form one ordinary deflate stream in one gzip member that any
+ * gunzip reads. The output depends only on the input and the level, never on the thread count.
+ */
+public final class ParallelGzipOutputStream extends OutputStream {
+  static final int BLOCK = 128 * 1024;
+  private static final int DICTIONARY = 32 * 1024;
+
+  private final OutputStream out;
+  private final int level;
+  private final ExecutorService pool;
+  private final int maxPending;
+  private final ArrayDeque<Future<byte[]>> pending = new ArrayDeque<>();
+  private final CRC32 crc = new CRC32();
+  private byte[] block = new byte[BLOCK];
+  private int filled;
+  private byte[] dictionary;
+  private long total;
+  private boolean closed;
+
+  /**
+   * @param out where the gzip member goes; closed by {@link #close()}
+   * @param level deflate level 0-9
+   * @param threads compression threads; 1 compresses on the caller's thread
+   */
+  public ParallelGzipOutputStream(OutputStream out, int level, int threads) throws IOException {
+    if (level < 0 || level > 9) {
+      throw new IllegalArgumentException("gzip level must be 0-9: " + level);
+    }
+    this.out = out;
+    this.level = level;
+    if (threads > 1) {
+      this.pool =
+          Executors.newFixedThreadPool(
+              threads,
+              r -> {
+                Thread t = new Thread(r, "gzip-worker");
+                t.setDaemon(true);
+                return t;
+              });
+      this.maxPending = threads * 2;
+    } else {
+      this.pool = null;
+      this.maxPending = 0;
+    }
+    // gzip header: deflate, no flags, mtime 0, no extra flags, OS = Unix (deterministic)
+    out.write(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) throws IOException {
+    ensureOpen();
+    while (len > 0) {
+      int n = Math.min(len, BLOCK - filled);
+      System.arraycopy(b, off, block, filled, n);
+      filled += n;
+      off += n;
+      len -= n;
+      if (filled == BLOCK) {
+        submit(false);
+      }
+    }
+  }
+
+  private void submit(boolean last) throws IOException {
+    byte[] data = block;
+    int n = filled;
+    byte[] dict = dictionary;
+    crc.update(data, 0, n);
+    total += n;
+    if (n >= DICTIONARY) {
+      dictionary = Arrays.copyOfRange(data, n - DICTIONARY, n);
+    } else if (n > 0) {
+      byte[] prev = dict == null ? new byte[0] : dict;
+      int keep = Math.min(prev.length, DICTIONARY - n);
+      byte[] d = new byte[keep + n];
+      System.arraycopy(prev, prev.length - keep, d, 0, keep);
+      System.arraycopy(data, 0, d, keep, n);
+      dictionary = d;
+    }
+    block = new byte[BLOCK];
+    filled = 0;
+    if (pool == null) {
+      byte[] c = deflate(data, n, dict, last, level);
+      out.write(c);
+      return;
+    }
+    pending.add(pool.submit(() -> deflate(data, n, dict, last, level)));
+    while (pending.size() > maxPending) {
+      writeOldest();
+    }
+  }
+
+  private void writeOldest() throws IOException {
+    Future<byte[]> f = pending.poll();
+    try {
+      out.write(f.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while compressing");
+    } catch (ExecutionException e) {
+      throw new IOException("gzip compression failed", e.getCause());
+    }
+  }
+
+  static byte[] deflate(byte[] data, int n, byte[] dict, boolean last, int level) {
+    Deflater d = new Deflater(level, true);
+    try {
+      if (dict != null && dict.length > 0) {
+        d.setDictionary(dict);
+      }
+      d.setInput(data, 0, n);
+      ByteArrayOutputStream bo = new ByteArrayOutputStream(n / 2 + 64);
+      byte[] ob = new byte[64 * 1024];
+      if (last) {
+        d.finish();
+        while (!d.finished()) {
+          int k = d.deflate(ob);
+          bo.write(ob, 0, k);
+        }
+      } else {
+        int k;
+        do {
+          k = d.deflate(ob, 0, ob.length, Deflater.SYNC_FLUSH);
+          bo.write(ob, 0, k);
+        } while (k == ob.length || !d.needsInput());
+      }
+      return bo.toByteArray();
+    } finally {
+      d.end();
+    }
+  }
+
+  @Override
+  public void flush() throws IOException {
+    out.flush();
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      submit(true);
+      while (!pending.isEmpty()) {
+        writeOldest();
+      }
+      long c = crc.getValue();
+      byte[] trailer = {
+        (byte) c,
+        (byte) (c >>> 8),
+        (byte) (c >>> 16),
+        (byte) (c >>> 24),
+        (byte) total,
+        (byte) (total >>> 8),
+        (byte) (total >>> 16),
+        (byte) (total >>> 24)
+      };
+      out.write(trailer);
+    } finally {
+      if (pool != null) {
+        pool.shutdownNow();
+      }
+      out.close();
+    }
+  }
+
+  private void ensureOpen() throws IOException {
+    if (closed) {
+      throw new IOException("stream closed");
+    }
+  }
+}

@@ -1,0 +1,538 @@
+package dev.isula.toolkit.flatten;
+
+import dev.isula.toolkit.api.InvalidImageException;
+import dev.isula.toolkit.api.IsulaException;
+import dev.isula.toolkit.api.UnsafeEntryException;
+import dev.isula.toolkit.image.Layer;
+import dev.isula.toolkit.image.LayerStream;
+import dev.isula.toolkit.tar.EntryNames;
+import dev.isula.toolkit.tar.EntryType;
+import dev.isula.toolkit.tar.TarEntry;
+import dev.isula.toolkit.tar.TarReader;
+import dev.isula.toolkit.tar.TarWriter;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * Applies an image's layers in order and writes the resulting root filesystem as one tar stream,
+ * following the OCI image-spec changeset rules: upper layers win, {@code .wh.} whiteouts and opaque
+ * markers hide lower content, a non-directory replacing a directory drops its lower children,
+ * directory attributes come from the topmost layer, and hardlinks stay hardlinks where their target
+ * survives and become regular files with the content they had where it does not.
+ *
+ * <p>How it streams: the upper layers are read first, in parallel, into an index of headers (their
+ * file contents are spooled, or located in place when a layer is an uncompressed range of a local
+ * file). Then the bottom layer, usually by far the largest, streams straight through to the output
+ * with decompression on a second core, each entry checked against the upper index; finally the
+ * surviving upper entries are written in layer order. Every entry is emitted once, at the position
+ * of the entry that wins its path, with its parent directories before it and a hardlink's target
+ * before the link, so the output is deterministic for a given image.
+ *
+ * <p>Every layer's blob digest and DiffID are verified while it is read; a mismatch or malformed
+ * layer aborts with an exception naming the layer and entry, and the caller discards the output.
+ */
+public final class LayerFlattener {
+  private final int threads;
+  private final Consumer<String> log;
+
+  private final PathNode root = new PathNode(null, "");
+  private final List<IndexedLayer> uppers = new ArrayList<>();
+  private final Map<Long, Inode> upperInodes = new HashMap<>();
+  private TarWriter out;
+  private Spool bottomSpool;
+  private long entriesWritten;
+
+  private LayerFlattener(int threads, Consumer<String> log) {
+    this.threads = Math.max(1, threads);
+    this.log = log;
+  }
+
+  /** A flattener using up to {@code threads} threads for reading upper layers. */
+  public static LayerFlattener create(int threads, Consumer<String> log) {
+    return new LayerFlattener(threads, log == null ? s -> {} : log);
+  }
+
+  /** A flattener with one thread per available core and no progress output. */
+  public static LayerFlattener create() {
+    return create(Runtime.getRuntime().availableProcessors(), null);
+  }
+
+  /**
+   * Writes the merged filesystem of {@code layers} (bottom first) to {@code writer}, then finishes
+   * the archive. A flattener instance is used once.
+   *
+   * @return the number of entries written
+   * @throws InvalidImageException if a layer is corrupt, fails verification or breaks the rules
+   */
+  public long flatten(List<Layer> layers, TarWriter writer) throws IOException, IsulaException {
+    this.out = writer;
+    try {
+      if (!layers.isEmpty()) {
+        indexUppers(layers.subList(1, layers.size()));
+        buildTree();
+        streamBottom(layers.get(0));
+        emitUppers();
+      }
+      writer.finish();
+      return entriesWritten;
+    } finally {
+      closeAll();
+    }
+  }
+
+  // ---- phase 1: index the upper layers ----
+
+  private void indexUppers(List<Layer> layers) throws IOException, IsulaException {
+    if (layers.isEmpty()) {
+      return;
+    }
+    int n = Math.min(threads, layers.size());
+    if (n <= 1) {
+      for (Layer l : layers) {
+        log.accept("reading " + l.describe());
+        uppers.add(IndexedLayer.read(l));
+      }
+      return;
+    }
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            n,
+            r -> {
+              Thread t = new Thread(r, "layer-index");
+              t.setDaemon(true);
+              return t;
+            });
+    List<Future<IndexedLayer>> futures = new ArrayList<>();
+    try {
+      for (Layer l : layers) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  log.accept("reading " + l.describe());
+                  return IndexedLayer.read(l);
+                }));
+      }
+      for (Future<IndexedLayer> f : futures) {
+        try {
+          uppers.add(f.get());
+        } catch (ExecutionException e) {
+          Throwable c = e.getCause();
+          if (c instanceof IsulaException ie) {
+            throw ie;
+          }
+          if (c instanceof IOException io) {
+            throw io;
+          }
+          if (c instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new IOException(c);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted");
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+      // on failure, close whatever the other workers produced
+      if (uppers.size() < futures.size()) {
+        for (Future<IndexedLayer> f : futures) {
+          try {
+            IndexedLayer l = f.get();
+            if (!uppers.contains(l)) {
+              l.close();
+            }
+          } catch (Exception ignored) {
+            // already reported or cancelled
+          }
+        }
+      }
+    }
+  }
+
+  private PathNode node(String path, boolean create) {
+    PathNode n = root;
+    int i = 0;
+    while (i < path.length()) {
+      int j = path.indexOf('/', i);
+      if (j < 0) {
+        j = path.length();
+      }
+      n = n.child(path.substring(i, j), create);
+      if (n == null) {
+        return null;
+      }
+      i = j + 1;
+    }
+    return n;
+  }
+
+  private void buildTree() throws InvalidImageException {
+    for (IndexedLayer layer : uppers) {
+      int l = layer.layerIndex;
+      List<IndexedLayer.Entry> entries = layer.entries;
+      for (int i = 0; i < entries.size(); i++) {
+        IndexedLayer.Entry e = entries.get(i);
+        String name = e.header().name();
+        switch (e.kind()) {
+          case WHITEOUT -> {
+            PathNode t = node(WhiteoutRules.whiteoutTarget(name), true);
+            t.hideSelf(l);
+            t.hideChildren(l);
+          }
+          case OPAQUE -> node(WhiteoutRules.opaqueDirectory(name), true).hideChildren(l);
+          case METADATA -> {}
+          case NORMAL -> {
+            PathNode n = node(name, true);
+            n.addOccurrence(l, i);
+            if (!e.header().isDirectory()) {
+              n.hideChildren(l);
+            }
+          }
+        }
+      }
+    }
+    // mark the ancestors of every upper winner, to catch upper content under a lower non-directory
+    for (IndexedLayer layer : uppers) {
+      for (int i = 0; i < layer.entries.size(); i++) {
+        IndexedLayer.Entry e = layer.entries.get(i);
+        if (e.kind() != WhiteoutRules.Kind.NORMAL) {
+          continue;
+        }
+        PathNode n = node(e.header().name(), false);
+        if (isUpperWinner(n, layer.layerIndex, i)) {
+          for (PathNode a = n.parent; a != null && !a.upperWinnerBelow; a = a.parent) {
+            a.upperWinnerBelow = true;
+          }
+        }
+      }
+    }
+  }
+
+  private IndexedLayer upper(int layer) {
+    return uppers.get(layer - 1);
+  }
+
+  private IndexedLayer.Entry entryAt(long occurrence) {
+    return upper(PathNode.layerOf(occurrence)).entries.get(PathNode.indexOf(occurrence));
+  }
+
+  /** The upper occurrence that wins this path, or -1 if none does (absent or hidden). */
+  private static long upperWinner(PathNode n) {
+    long top = n.topOccurrence();
+    if (top < 0 || n.hiddenFor(PathNode.layerOf(top))) {
+      return -1;
+    }
+    return top;
+  }
+
+  private static boolean isUpperWinner(PathNode n, int layer, int index) {
+    long w = upperWinner(n);
+    return w >= 0 && PathNode.layerOf(w) == layer && PathNode.indexOf(w) == index;
+  }
+
+  // ---- phase 2: stream the bottom layer ----
+
+  private void streamBottom(Layer layer) throws IOException, IsulaException {
+    log.accept("applying " + layer.describe());
+    String describe = layer.describe();
+    try (LayerStream s = layer.openVerifiedReadAhead()) {
+      TarReader reader = new TarReader(s);
+      TarEntry e;
+      try {
+        while ((e = reader.next()) != null) {
+          bottomEntry(e, reader.content(), describe);
+        }
+      } catch (EOFException ex) {
+        throw new InvalidImageException(describe + ": " + ex.getMessage());
+      } catch (LayerStream.LayerReadException ex) {
+        throw new InvalidImageException(ex.getMessage(), ex);
+      } catch (InvalidImageException ex) {
+        throw IndexedLayer.relabel(ex, describe);
+      }
+      s.verify();
+    }
+  }
+
+  private void bottomEntry(TarEntry raw, InputStream content, String describe)
+      throws IOException, IsulaException {
+    String name = EntryNames.normalize(raw.name());
+    if (name.isEmpty()) {
+      return;
+    }
+    if (WhiteoutRules.classify(name) != WhiteoutRules.Kind.NORMAL) {
+      return; // nothing lies below the bottom layer for a whiteout to hide
+    }
+    TarEntry e = raw.withName(name);
+    PathNode n = node(name, true);
+    boolean winner = !n.hasOccurrences() && !n.hiddenFor(0);
+    if (e.type() == EntryType.HARDLINK) {
+      String target = EntryNames.normalizeLinkTarget(raw.name(), raw.linkName());
+      if (target.equals(name)) {
+        throw new UnsafeEntryException(
+            "hardlink '" + TarReader.printable(name) + "' points to itself");
+      }
+      PathNode t = node(target, false);
+      Inode inode = t == null ? null : t.bottomInode;
+      if (inode == null) {
+        throw new InvalidImageException(
+            "hardlink '"
+                + TarReader.printable(name)
+                + "' points to '"
+                + TarReader.printable(target)
+                + "', which is not an earlier entry of the layer");
+      }
+      n.bottomInode = inode;
+      if (winner) {
+        checkNoUpperContentBelow(n, describe);
+        ensureAncestors(n);
+        emitInode(n, inode, e);
+      }
+      return;
+    }
+    if (!winner) {
+      // replaced or deleted by an upper layer; keep what a surviving hardlink may still need
+      if (e.isFile()) {
+        if (bottomSpool == null) {
+          bottomSpool = new Spool();
+        }
+        long off = bottomSpool.append(content, e.size());
+        n.bottomInode = new Inode(e, bottomSpool, off);
+      } else if (!e.isDirectory()) {
+        n.bottomInode = new Inode(e, null, -1);
+      }
+      return;
+    }
+    if (e.isDirectory()) {
+      ensureAncestors(n);
+      write(n, e, null);
+      return;
+    }
+    checkNoUpperContentBelow(n, describe);
+    ensureAncestors(n);
+    if (n.emittedDirectory) {
+      throw new InvalidImageException(
+          "entry '" + TarReader.printable(name) + "' replaces a directory of the same layer");
+    }
+    write(n, e, content);
+    n.bottomInode = Inode.emittedAt(name);
+  }
+
+  private void checkNoUpperContentBelow(PathNode n, String describe) throws InvalidImageException {
+    if (n.upperWinnerBelow) {
+      throw new UnsafeEntryException(
+          "'"
+              + TarReader.printable(n.path)
+              + "' is not a directory in "
+              + describe
+              + ", but a later layer adds files under it; refusing to write through it");
+    }
+  }
+
+  // ---- phase 3: the upper layers' survivors ----
+
+  private void emitUppers() throws IOException, IsulaException {
+    for (IndexedLayer layer : uppers) {
+      log.accept("applying " + layer.describe);
+      try {
+        for (int i = 0; i < layer.entries.size(); i++) {
+          IndexedLayer.Entry e = layer.entries.get(i);
+          if (e.kind() != WhiteoutRules.Kind.NORMAL) {
+            continue;
+          }
+          PathNode n = node(e.header().name(), false);
+          if (n.emitted || !isUpperWinner(n, layer.layerIndex, i)) {
+            continue;
+          }
+          ensureAncestors(n);
+          emitUpper(n, layer.layerIndex, i);
+        }
+      } catch (InvalidImageException ex) {
+        throw IndexedLayer.relabel(ex, layer.describe);
+      }
+    }
+  }
+
+  private void emitUpper(PathNode n, int layer, int index) throws IOException, IsulaException {
+    IndexedLayer.Entry e = upper(layer).entries.get(index);
+    TarEntry h = e.header();
+    if (h.isDirectory()) {
+      write(n, h, null);
+      return;
+    }
+    Inode inode = upperInode(layer, index, 0);
+    emitInode(n, inode, h);
+  }
+
+  /** The inode an upper entry stands for; hardlinks are resolved as of their position. */
+  private Inode upperInode(int layer, int index, int depth) throws IsulaException {
+    long key = ((long) layer << 32) | (index & 0xffffffffL);
+    Inode cached = upperInodes.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    IndexedLayer.Entry e = upper(layer).entries.get(index);
+    Inode inode;
+    if (e.header().type() == EntryType.HARDLINK) {
+      if (depth > 64) {
+        throw new InvalidImageException("hardlink chain too long at '" + e.header().name() + "'");
+      }
+      inode = resolveLink(e.hardlinkTarget(), layer, index, depth);
+      if (inode == null) {
+        throw new InvalidImageException(
+            "hardlink '"
+                + TarReader.printable(e.header().name())
+                + "' points to '"
+                + TarReader.printable(e.hardlinkTarget())
+                + "', which does not exist at that point");
+      }
+    } else {
+      inode = new Inode(e.header(), upper(layer).store, e.offset());
+    }
+    upperInodes.put(key, inode);
+    return inode;
+  }
+
+  /** What {@code target} is at entry {@code index} of {@code layer}, in extraction order. */
+  private Inode resolveLink(String target, int layer, int index, int depth) throws IsulaException {
+    PathNode t = node(target, false);
+    if (t == null) {
+      return null;
+    }
+    long same = t.lastOccurrence(layer, index);
+    if (same >= 0) {
+      return linkable(t, upperInode(layer, PathNode.indexOf(same), depth + 1));
+    }
+    long below = t.lastOccurrenceBelow(layer);
+    if (below >= 0) {
+      if (t.hiddenBetween(PathNode.layerOf(below), layer)) {
+        return null;
+      }
+      return linkable(t, upperInode(PathNode.layerOf(below), PathNode.indexOf(below), depth + 1));
+    }
+    if (t.hiddenBetween(0, layer)) {
+      return null;
+    }
+    return t.bottomInode;
+  }
+
+  private static Inode linkable(PathNode t, Inode inode) throws InvalidImageException {
+    if (inode.header != null && inode.header.isDirectory()) {
+      throw new InvalidImageException(
+          "hardlink to directory '" + TarReader.printable(t.path) + "' is not allowed");
+    }
+    return inode;
+  }
+
+  // ---- writing ----
+
+  /**
+   * Writes a path whose entry stands for {@code inode}: a hardlink to where the inode was first
+   * written, or, the first time, the inode itself (a hardlink whose target did not survive becomes
+   * the file it pointed to).
+   */
+  private void emitInode(PathNode n, Inode inode, TarEntry entry) throws IOException {
+    if (inode.emittedPath != null) {
+      TarEntry link =
+          entry.toBuilder()
+              .type(EntryType.HARDLINK)
+              .linkName(inode.emittedPath)
+              .size(0)
+              .clearXattrs()
+              .build();
+      write(n, link, null);
+      return;
+    }
+    TarEntry materialized = inode.header.withName(n.path);
+    if (materialized.isFile() && materialized.size() > 0) {
+      try (InputStream in = inode.store.open(inode.offset, materialized.size())) {
+        write(n, materialized, in);
+      }
+    } else {
+      write(n, materialized, null);
+    }
+    inode.emittedPath = n.path;
+  }
+
+  private void ensureAncestors(PathNode n) throws IOException, IsulaException {
+    PathNode p = n.parent;
+    if (p == root || (p.emitted && p.emittedDirectory)) {
+      return; // the common case: the parent came first
+    }
+    List<PathNode> chain = new ArrayList<>();
+    for (PathNode a = p; a != root; a = a.parent) {
+      if (a.emitted) {
+        if (!a.emittedDirectory) {
+          throw notDirectory(n, a);
+        }
+        break;
+      }
+      chain.add(a);
+    }
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      PathNode a = chain.get(i);
+      long w = upperWinner(a);
+      if (w >= 0) {
+        TarEntry h = entryAt(w).header();
+        if (!h.isDirectory()) {
+          throw notDirectory(n, a);
+        }
+        write(a, h, null);
+      } else {
+        write(
+            a, TarEntry.builder().name(a.path).type(EntryType.DIRECTORY).mode(0755).build(), null);
+      }
+    }
+  }
+
+  private static UnsafeEntryException notDirectory(PathNode child, PathNode parent) {
+    return new UnsafeEntryException(
+        "entry '"
+            + TarReader.printable(child.path)
+            + "': its parent '"
+            + TarReader.printable(parent.path)
+            + "' is not a directory; refusing to write through it");
+  }
+
+  private void write(PathNode n, TarEntry e, InputStream content) throws IOException {
+    out.putEntry(e);
+    if (e.isFile() && e.size() > 0) {
+      out.copyContent(content);
+    }
+    n.emitted = true;
+    n.emittedDirectory = e.isDirectory();
+    entriesWritten++;
+  }
+
+  private void closeAll() throws IOException {
+    IOException first = null;
+    for (IndexedLayer l : uppers) {
+      try {
+        l.close();
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (bottomSpool != null) {
+      try {
+        bottomSpool.close();
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

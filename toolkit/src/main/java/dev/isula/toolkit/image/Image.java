@@ -1,0 +1,164 @@
+package dev.isula.toolkit.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isula.toolkit.api.InvalidImageException;
+import dev.isula.toolkit.hash.Digest;
+import dev.isula.toolkit.json.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A resolved, single-platform image: its config (kept as the exact bytes read, plus a parsed tree),
+ * its manifest when the source format has one, and its layers bottom to top. The layers' bytes are
+ * not read until someone opens them.
+ */
+public final class Image {
+  private final String source;
+  private final List<String> names;
+  private final byte[] configBytes;
+  private final Digest configDigest;
+  private final ObjectNode config;
+  private final byte[] manifestBytes;
+  private final String manifestMediaType;
+  private final List<Layer> layers;
+
+  private Image(Builder b) {
+    this.source = Objects.requireNonNull(b.source, "source");
+    this.names = List.copyOf(b.names);
+    this.configBytes = Objects.requireNonNull(b.configBytes, "config").clone();
+    this.configDigest = Digest.sha256(configBytes);
+    this.config = b.config;
+    this.manifestBytes = b.manifestBytes == null ? null : b.manifestBytes.clone();
+    this.manifestMediaType = b.manifestMediaType;
+    this.layers = List.copyOf(b.layers);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Where the image came from, as the user named it (for messages). */
+  public String source() {
+    return source;
+  }
+
+  /** Names the source gave it (RepoTags, ref names); may be empty. */
+  public List<String> names() {
+    return names;
+  }
+
+  public byte[] configBytes() {
+    return configBytes.clone();
+  }
+
+  /** sha256 of the config bytes: the image id. */
+  public Digest configDigest() {
+    return configDigest;
+  }
+
+  /** The parsed config; treat as read-only. */
+  public ObjectNode config() {
+    return config;
+  }
+
+  /** The manifest as read, or null for formats without one (legacy docker-archive). */
+  public byte[] manifestBytes() {
+    return manifestBytes == null ? null : manifestBytes.clone();
+  }
+
+  public String manifestMediaType() {
+    return manifestMediaType;
+  }
+
+  /** Digest of the manifest bytes, or null when there is no manifest. */
+  public Digest manifestDigest() {
+    return manifestBytes == null ? null : Digest.sha256(manifestBytes);
+  }
+
+  /** Bottom layer first. */
+  public List<Layer> layers() {
+    return layers;
+  }
+
+  /** The os/architecture/variant the config declares. */
+  public Platform platform() {
+    return Platform.of(
+        Json.optText(config, "os"),
+        Json.optText(config, "architecture"),
+        Json.optText(config, "variant"));
+  }
+
+  /**
+   * The DiffIDs listed by a config ({@code rootfs.diff_ids}).
+   *
+   * @throws InvalidImageException naming {@code what} if the list is missing or malformed
+   */
+  public static List<Digest> diffIds(JsonNode config, String what) throws InvalidImageException {
+    JsonNode rootfs = config.get("rootfs");
+    if (rootfs == null || !rootfs.isObject()) {
+      throw new InvalidImageException(what + ": config has no rootfs section");
+    }
+    List<Digest> out = new ArrayList<>();
+    for (String s : Json.textList(rootfs, "diff_ids", what + " rootfs")) {
+      try {
+        out.add(Digest.parse(s));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidImageException(what + ": rootfs.diff_ids: " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public String toString() {
+    return source + " (" + layers.size() + " layers, config " + configDigest.shortHex() + ")";
+  }
+
+  /** Builder for {@link Image}. */
+  public static final class Builder {
+    private String source;
+    private final List<String> names = new ArrayList<>();
+    private byte[] configBytes;
+    private ObjectNode config;
+    private byte[] manifestBytes;
+    private String manifestMediaType;
+    private final List<Layer> layers = new ArrayList<>();
+
+    private Builder() {}
+
+    public Builder source(String v) {
+      source = v;
+      return this;
+    }
+
+    public Builder names(List<String> v) {
+      names.clear();
+      names.addAll(v);
+      return this;
+    }
+
+    /** Sets the config from its exact bytes (parsed here). */
+    public Builder config(byte[] bytes, String what) throws InvalidImageException {
+      configBytes = bytes.clone();
+      config = Json.parseObject(bytes, what);
+      return this;
+    }
+
+    public Builder manifest(byte[] bytes, String mediaType) {
+      manifestBytes = bytes == null ? null : bytes.clone();
+      manifestMediaType = mediaType;
+      return this;
+    }
+
+    public Builder addLayer(Layer l) {
+      layers.add(l);
+      return this;
+    }
+
+    public Image build() {
+      return new Image(this);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package dev.isula.toolkit.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Reads its source on a background thread into a few large buffers, so the work of producing the
+ * bytes (decompression, hashing) runs on one core while the consumer (tar parsing, writing) runs on
+ * another. Memory is bounded: at most {@code depth} buffers are in flight.
+ */
+public final class ReadAheadInputStream extends InputStream {
+  private static final int CHUNK = 1 << 20;
+  private static final int DEPTH = 4;
+  private static final Chunk END = new Chunk(new byte[0], -1, null);
+
+  private final BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(DEPTH);
+  private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(DEPTH + 2);
+  private final Thread thread;
+  private final InputStream source;
+  private volatile boolean closed;
+  private Chunk current;
+  private int pos;
+  private boolean eof;
+
+  private record Chunk(byte[] data, int length, IOException error) {}
+
+  public ReadAheadInputStream(InputStream source, String name) {
+    this.source = source;
+    for (int i = 0; i < DEPTH + 2; i++) {
+      free.add(new byte[CHUNK]);
+    }
+    this.thread = new Thread(this::pump, "read-ahead " + name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void pump() {
+    try {
+      while (!closed) {
+        byte[] buf = free.take();
+        int n = 0;
+        while (n < buf.length) {
+          int r = source.read(buf, n, buf.length - n);
+          if (r < 0) {
+            break;
+          }
+          n += r;
+        }
+        if (n > 0) {
+          full.put(new Chunk(buf, n, null));
+        }
+        if (n < buf.length) {
+          full.put(END);
+          return;
+        }
+      }
+    } catch (IOException e) {
+      try {
+        full.put(new Chunk(null, -1, e));
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      try {
+        full.put(new Chunk(null, -1, new IOException(e)));
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private boolean fill() throws IOException {
+    if (eof) {
+      return false;
+    }
+    if (current != null && pos < current.length) {
+      return true;
+    }
+    if (current != null && current.data != null && current.data.length == CHUNK) {
+      free.offer(current.data);
+    }
+    try {
+      current = full.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException();
+    }
+    pos = 0;
+    if (current.error != null) {
+      IOException e = current.error;
+      eof = true;
+      throw e;
+    }
+    if (current == END) {
+      eof = true;
+      return false;
+    }
+    return true;
+  }
+
+  @Override
+  public int read() throws IOException {
+    if (!fill()) {
+      return -1;
+    }
+    return current.data[pos++] & 0xff;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0;
+    }
+    if (!fill()) {
+      return -1;
+    }
+    int n = Math.min(len, current.length - pos);
+    System.arraycopy(current.data, pos, b, off, n);
+    pos += n;
+    return n;
+  }
+
+  @Override
+  public long skip(long n) throws IOException {
+    long done = 0;
+    while (done < n && fill()) {
+      int k = (int) Math.min(n - done, current.length - pos);
+      pos += k;
+      done += k;
+    }
+    return done;
+  }
+
+  @Override
+  public int available() {
+    return current == null || eof ? 0 : current.length - pos;
+  }
+
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    thread.interrupt();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    source.close();
+  }
+}
