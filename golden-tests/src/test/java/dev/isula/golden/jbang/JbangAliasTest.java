@@ -1,0 +1,169 @@
+package dev.isula.golden.jbang;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.isula.toolkit.compress.Compression;
+import dev.isula.toolkit.export.RootfsExporter;
+import dev.isula.toolkit.json.Json;
+import dev.isula.toolkit.spi.FormatRegistry;
+import dev.isula.toolkit.spi.ImageSource;
+import dev.isula.toolkit.spi.ReadOptions;
+import dev.isula.toolkit.testing.TarBuilder;
+import dev.isula.toolkit.testing.TestImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs every alias of jbang-catalog.json through the repository's ./jbang launcher, the way users
+ * type them, against the artifacts this build installed. JBang's state lives in a temporary
+ * JBANG_DIR, so the catalog registration of the set-up step is exercised from scratch.
+ */
+@Tag("jbang")
+class JbangAliasTest {
+  private static final Path REPO = Path.of(System.getProperty("user.dir")).getParent();
+
+  @TempDir static Path jbangDir;
+  @TempDir Path work;
+
+  record Result(int exit, byte[] stdout, String stderr) {
+    String out() {
+      return new String(stdout, StandardCharsets.UTF_8);
+    }
+  }
+
+  static Result jbang(Path cwd, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(REPO.resolve("jbang").toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
+    pb.environment().put("JBANG_DIR", jbangDir.toString());
+    pb.environment().put("ISULA_BUNDLED_JBANG", "1");
+    Path err = Files.createTempFile(jbangDir, "stderr", ".txt");
+    pb.redirectError(err.toFile());
+    Process p = pb.start();
+    p.getOutputStream().close();
+    byte[] out;
+    try (InputStream in = p.getInputStream()) {
+      out = in.readAllBytes();
+    }
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "jbang timed out: " + cmd);
+    return new Result(p.exitValue(), out, Files.readString(err));
+  }
+
+  @BeforeAll
+  static void registerCatalog() throws Exception {
+    Result r =
+        jbang(
+            REPO,
+            "catalog",
+            "add",
+            "-g",
+            "--name",
+            "isula",
+            REPO.resolve("jbang-catalog.json").toString());
+    assertEquals(0, r.exit(), "catalog add failed: " + r.stderr());
+  }
+
+  private Path sampleArchive() throws IOException {
+    return TestImage.image()
+        .layer(
+            TarBuilder.tar()
+                .dir("etc")
+                .file("etc/hostname", "sample\n")
+                .dir("bin")
+                .file("bin/hello", "#!/bin/sh\necho hello\n".getBytes(StandardCharsets.UTF_8), 0755)
+                .file("etc/old", "gone")
+                .build())
+        .layer(TarBuilder.tar().whiteout("etc/old").file("etc/motd", "hi\n").build())
+        .writeDockerArchive(work.resolve("sample.tar"), "sample:1");
+  }
+
+  private byte[] exportInProcess(String ref) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ImageSource s = FormatRegistry.load().open(ref, ReadOptions.defaults())) {
+      RootfsExporter.create(Compression.NONE, 2, null).exportTo(s.image(), out);
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void everyCatalogAliasRunsEndToEnd() throws Exception {
+    JsonNode catalog;
+    try (InputStream in = Files.newInputStream(REPO.resolve("jbang-catalog.json"))) {
+      catalog = Json.readObject(in, 1 << 20, "jbang-catalog.json");
+    }
+    Set<String> aliases = new HashSet<>();
+    catalog.get("aliases").fieldNames().forEachRemaining(aliases::add);
+    Path archive = sampleArchive();
+    byte[] expected = exportInProcess("docker-archive:" + archive);
+
+    Map<String, List<String>> invocations =
+        Map.of(
+            "export", List.of("export@isula", "-q", archive.toString(), "out-export.tar"),
+            "isula", List.of("isula@isula", "export", "-q", archive.toString(), "out-isula.tar"));
+    assertEquals(
+        aliases, invocations.keySet(), "every catalog alias needs an end-to-end invocation here");
+    for (Map.Entry<String, List<String>> e : invocations.entrySet()) {
+      Result r = jbang(work, e.getValue().toArray(String[]::new));
+      assertEquals(0, r.exit(), e.getKey() + "@isula failed: " + r.stderr());
+      Path out = work.resolve("out-" + e.getKey() + ".tar");
+      assertArrayEquals(expected, Files.readAllBytes(out), e.getKey() + "@isula output differs");
+    }
+  }
+
+  @Test
+  void exportToStandardOutput() throws Exception {
+    Path archive = sampleArchive();
+    Result r = jbang(work, "export@isula", archive.toString(), "-");
+    assertEquals(0, r.exit(), r.stderr());
+    assertArrayEquals(exportInProcess(archive.toString()), r.stdout());
+    assertTrue(r.stderr().contains("exported"), "progress goes to stderr: " + r.stderr());
+  }
+
+  @Test
+  void badInputIsOneLineAndExitOne() throws Exception {
+    Path junk = work.resolve("junk.tar");
+    Files.write(junk, "not an image at all".getBytes(StandardCharsets.UTF_8));
+    Result r = jbang(work, "export@isula", junk.toString(), "out.tar");
+    assertEquals(1, r.exit());
+    assertEquals(1, r.stderr().strip().lines().count(), "one line: " + r.stderr());
+    assertTrue(r.stderr().contains("junk.tar"), r.stderr());
+    assertFalse(Files.exists(work.resolve("out.tar")));
+  }
+
+  @Test
+  void badUsageExitsTwo() throws Exception {
+    Result r = jbang(work, "export@isula", "--platform", "nonsense", "x", "y");
+    assertEquals(2, r.exit(), r.stderr());
+    Result missing = jbang(work, "export@isula");
+    assertEquals(2, missing.exit(), missing.stderr());
+  }
+
+  @Test
+  void bundledReadmeSampleExports() throws Exception {
+    Path sample = REPO.resolve("samples/hello.tar");
+    assertTrue(Files.exists(sample), "the README's sample image is missing: " + sample);
+    Result r = jbang(work, "export@isula", "-q", sample.toString(), "hello-rootfs.tar");
+    assertEquals(0, r.exit(), r.stderr());
+    assertArrayEquals(
+        exportInProcess(sample.toString()), Files.readAllBytes(work.resolve("hello-rootfs.tar")));
+  }
+}

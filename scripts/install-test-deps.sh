@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests use as independent oracles (skopeo, umoci, podman,
+# buildah, oci-image-tool) and their helpers. Skips what is already there; uses sudo when not root.
+set -euo pipefail
+packages=(skopeo umoci podman buildah oci-image-tool runc attr pigz zstd jq tar gzip)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  sudo=sudo
+fi
+echo "install-test-deps: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
