@@ -71,6 +71,19 @@ final class ExportCommand implements Callable<Integer> {
   String compress;
 
   @Option(
+      names = "--split",
+      description =
+          "Write OUTPUT/empty.tar (the image spec with one empty layer) and the expanded rootfs"
+              + " beside it, for 'isula run --external-rootfs'; OUTPUT is a new or empty directory.")
+  boolean split;
+
+  @Option(
+      names = "--rootfs-format",
+      paramLabel = "dir|tar",
+      description = "With --split: the rootfs as a directory (default) or as rootfs.tar.")
+  String rootfsFormat;
+
+  @Option(
       names = "--threads",
       paramLabel = "N",
       description = "Cores to use (default: all, ${DEFAULT-VALUE}).")
@@ -80,6 +93,12 @@ final class ExportCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     Platform wanted = Platform.parse(platform);
+    if (split) {
+      return exportSplit(err, wanted);
+    }
+    if (rootfsFormat != null) {
+      throw new UsageException("--rootfs-format only applies with --split");
+    }
     boolean toStdout = output.equals("-");
     Compression compression =
         compress != null
@@ -128,6 +147,60 @@ final class ExportCommand implements Callable<Integer> {
         err.printf(
             "exported %s: %d layers, %d entries%s in %.1fs%n",
             img.source(), img.layers().size(), entries, toStdout ? "" : " to " + output, secs);
+        err.flush();
+      }
+    }
+    return IsulaCli.OK;
+  }
+
+  private int exportSplit(PrintWriter err, Platform wanted) throws Exception {
+    if (output.equals("-")) {
+      throw new UsageException("--split writes a directory; OUTPUT cannot be -");
+    }
+    if (compress != null) {
+      throw new UsageException("--compress does not apply with --split");
+    }
+    String format = rootfsFormat == null ? "dir" : rootfsFormat;
+    if (!format.equals("dir") && !format.equals("tar")) {
+      throw new UsageException("--rootfs-format must be dir or tar");
+    }
+    java.util.function.Consumer<String> log =
+        global.quiet
+            ? s -> {
+              if (s.startsWith("warning:")) {
+                synchronized (err) {
+                  err.println(s);
+                  err.flush();
+                }
+              }
+            }
+            : line -> {
+              synchronized (err) {
+                err.println(line);
+                err.flush();
+              }
+            };
+    FormatRegistry registry = FormatRegistry.load();
+    long start = System.nanoTime();
+    try (ImageSource source = registry.open(image, ReadOptions.forPlatform(wanted));
+        dev.isula.toolkit.spi.ImageSink sink =
+            registry.openSink(
+                "split:" + output,
+                dev.isula.toolkit.spi.WriteOptions.builder()
+                    .threads(threads)
+                    .log(log)
+                    .property("rootfs-format", format)
+                    .build())) {
+      Image img = source.image();
+      sink.write(img);
+      if (!global.quiet) {
+        err.printf(
+            "split %s into %s/empty.tar and %s/%s in %.1fs%n",
+            img.source(),
+            output,
+            output,
+            format.equals("dir") ? "rootfs/" : "rootfs.tar",
+            (System.nanoTime() - start) / 1e9);
         err.flush();
       }
     }

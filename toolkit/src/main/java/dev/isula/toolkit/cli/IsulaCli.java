@@ -9,7 +9,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,7 +21,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = IsulaCli.Version.class,
     description = "Convert container images between their on-disk forms, without a daemon.",
-    subcommands = {ExportCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {ExportCommand.class, ImportCommand.class, CommandLine.HelpCommand.class},
     footer = {
       "",
       "Image references use skopeo's transport syntax:",
@@ -70,7 +69,7 @@ public final class IsulaCli {
     cl.setExecutionExceptionHandler(
         (ex, c, parseResult) -> {
           PrintWriter err = c.getErr();
-          boolean debug = Arrays.asList(parseResult.originalArgs()).contains("--debug");
+          boolean debug = parseResult.originalArgs().contains("--debug");
           err.println(c.getCommandSpec().qualifiedName() + ": " + describe(ex));
           if (debug) {
             ex.printStackTrace(err);

@@ -6,10 +6,10 @@ import dev.isula.toolkit.api.UnsafeEntryException;
 import dev.isula.toolkit.image.Layer;
 import dev.isula.toolkit.image.LayerStream;
 import dev.isula.toolkit.tar.EntryNames;
+import dev.isula.toolkit.tar.EntrySink;
 import dev.isula.toolkit.tar.EntryType;
 import dev.isula.toolkit.tar.TarEntry;
 import dev.isula.toolkit.tar.TarReader;
-import dev.isula.toolkit.tar.TarWriter;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,7 +49,7 @@ public final class LayerFlattener {
   private final PathNode root = new PathNode(null, "");
   private final List<IndexedLayer> uppers = new ArrayList<>();
   private final Map<Long, Inode> upperInodes = new HashMap<>();
-  private TarWriter out;
+  private EntrySink out;
   private Spool bottomSpool;
   private long entriesWritten;
 
@@ -69,13 +69,13 @@ public final class LayerFlattener {
   }
 
   /**
-   * Writes the merged filesystem of {@code layers} (bottom first) to {@code writer}, then finishes
-   * the archive. A flattener instance is used once.
+   * Writes the merged filesystem of {@code layers} (bottom first) to {@code writer} (a tar or a
+   * directory), then finishes it. A flattener instance is used once.
    *
    * @return the number of entries written
    * @throws InvalidImageException if a layer is corrupt, fails verification or breaks the rules
    */
-  public long flatten(List<Layer> layers, TarWriter writer) throws IOException, IsulaException {
+  public long flatten(List<Layer> layers, EntrySink writer) throws IOException, IsulaException {
     this.out = writer;
     try {
       if (!layers.isEmpty()) {
@@ -442,7 +442,8 @@ public final class LayerFlattener {
    * written, or, the first time, the inode itself (a hardlink whose target did not survive becomes
    * the file it pointed to).
    */
-  private void emitInode(PathNode n, Inode inode, TarEntry entry) throws IOException {
+  private void emitInode(PathNode n, Inode inode, TarEntry entry)
+      throws IOException, IsulaException {
     if (inode.emittedPath != null) {
       TarEntry link =
           entry.toBuilder()
@@ -505,11 +506,9 @@ public final class LayerFlattener {
             + "' is not a directory; refusing to write through it");
   }
 
-  private void write(PathNode n, TarEntry e, InputStream content) throws IOException {
-    out.putEntry(e);
-    if (e.isFile() && e.size() > 0) {
-      out.copyContent(content);
-    }
+  private void write(PathNode n, TarEntry e, InputStream content)
+      throws IOException, IsulaException {
+    out.write(e, e.isFile() && e.size() > 0 ? content : InputStream.nullInputStream());
     n.emitted = true;
     n.emittedDirectory = e.isDirectory();
     entriesWritten++;

@@ -13,6 +13,7 @@ public final class DigestingInputStream extends FilterInputStream {
   private final MessageDigest hasher;
   private final String algorithm;
   private long count;
+  private Digest result;
 
   public DigestingInputStream(InputStream in) {
     this(in, "sha256");
@@ -74,9 +75,15 @@ public final class DigestingInputStream extends FilterInputStream {
     return total;
   }
 
-  /** Digest of everything read so far. */
+  /**
+   * Digest of everything read; call it once the stream is consumed. Later calls return the same
+   * value (reading on after that is an error).
+   */
   public Digest digest() {
-    return Digest.fromHash(algorithm, hasher.digest());
+    if (result == null) {
+      result = Digest.fromHash(algorithm, hasher.digest());
+    }
+    return result;
   }
 
   public long count() {

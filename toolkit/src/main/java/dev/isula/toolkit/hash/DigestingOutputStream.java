@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 public final class DigestingOutputStream extends FilterOutputStream {
   private final MessageDigest hasher = Digest.newSha256();
   private long count;
+  private Digest result;
 
   public DigestingOutputStream(OutputStream out) {
     super(out);
@@ -28,9 +29,14 @@ public final class DigestingOutputStream extends FilterOutputStream {
     count += len;
   }
 
-  /** Digest of everything written so far. */
+  /**
+   * Digest of everything written; call it once writing is done. Later calls return the same value.
+   */
   public Digest digest() {
-    return Digest.fromHash("sha256", hasher.digest());
+    if (result == null) {
+      result = Digest.fromHash("sha256", hasher.digest());
+    }
+    return result;
   }
 
   public long count() {

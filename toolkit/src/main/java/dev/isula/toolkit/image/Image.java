@@ -111,6 +111,38 @@ public final class Image {
     return out;
   }
 
+  /**
+   * The same image with another config (e.g. after {@code --change}); the manifest is dropped since
+   * it no longer matches. The new config must list the same DiffIDs.
+   *
+   * @throws InvalidImageException if the config is not valid or its DiffIDs differ
+   */
+  public Image withConfig(byte[] newConfig) throws InvalidImageException {
+    Builder b = builder().source(source).names(names).config(newConfig, source + ": config");
+    List<Digest> ids = diffIds(b.config, source);
+    if (ids.size() != layers.size()) {
+      throw new InvalidImageException(source + ": new config lists a different number of layers");
+    }
+    for (int i = 0; i < ids.size(); i++) {
+      if (!ids.get(i).equals(layers.get(i).diffId())) {
+        throw new InvalidImageException(source + ": new config changes DiffID " + (i + 1));
+      }
+    }
+    layers.forEach(b::addLayer);
+    return b.build();
+  }
+
+  /** The same image under other names. */
+  public Image withNames(List<String> newNames) {
+    Builder b = builder().source(source).names(newNames);
+    b.configBytes = configBytes.clone();
+    b.config = config;
+    b.manifestBytes = manifestBytes;
+    b.manifestMediaType = manifestMediaType;
+    layers.forEach(b::addLayer);
+    return b.build();
+  }
+
   @Override
   public String toString() {
     return source + " (" + layers.size() + " layers, config " + configDigest.shortHex() + ")";

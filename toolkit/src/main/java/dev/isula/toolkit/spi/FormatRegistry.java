@@ -148,6 +148,31 @@ public final class FormatRegistry {
     return p.format().open(p.rest(), options);
   }
 
+  /**
+   * Opens a destination. Unlike sources, destinations must name their transport ({@code oci:DIR}),
+   * since a path that does not exist yet has no content to detect.
+   */
+  public ImageSink openSink(String reference, WriteOptions options)
+      throws IOException, IsulaException {
+    Matcher m = TRANSPORT.matcher(reference);
+    ImageFormat f = m.matches() ? byId.get(m.group(1)) : null;
+    if (f == null) {
+      throw new dev.isula.toolkit.api.UsageException(
+          "'"
+              + reference
+              + "': give the destination as TRANSPORT:PATH, with TRANSPORT one of "
+              + detectionOrder.stream()
+                  .filter(ImageFormat::canWrite)
+                  .map(ImageFormat::id)
+                  .sorted()
+                  .collect(Collectors.joining(", ")));
+    }
+    if (!f.canWrite()) {
+      throw new UnsupportedFormatException("the " + f.id() + " transport cannot be written to");
+    }
+    return f.openSink(m.group(2), options);
+  }
+
   /** A reference split into its format and the part that format interprets. */
   public record ParsedReference(ImageFormat format, String rest) {}
 }

@@ -1,6 +1,7 @@
 package dev.isula.toolkit.spi;
 
 import dev.isula.toolkit.api.IsulaException;
+import dev.isula.toolkit.api.UnsupportedFormatException;
 import java.io.IOException;
 
 /**
@@ -39,6 +40,22 @@ public interface ImageFormat {
    * @throws IsulaException if the reference is malformed, the image is missing or invalid
    */
   ImageSource open(String reference, ReadOptions options) throws IsulaException, IOException;
+
+  /** True if {@link #openSink} is implemented. */
+  default boolean canWrite() {
+    return false;
+  }
+
+  /**
+   * Opens a destination to write one image to.
+   *
+   * @param reference the transport-specific part after {@code id:}
+   * @throws UnsupportedFormatException if this format is read-only
+   */
+  default ImageSink openSink(String reference, WriteOptions options)
+      throws IsulaException, IOException {
+    throw new UnsupportedFormatException("the " + id() + " transport cannot be written to");
+  }
 
   /** How to write a reference for this format, for help texts: {@code oci:DIR[:TAG]}. */
   default String syntax() {

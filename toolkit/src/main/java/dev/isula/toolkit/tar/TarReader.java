@@ -102,6 +102,8 @@ public final class TarReader {
       if (pax == null && !globalPax.isEmpty()) {
         pax = new LinkedHashMap<>(globalPax);
       }
+      // a PAX size overrides the ustar field, which writers leave 0 for sizes of 8 GiB and more
+      size = paxNumber(pax, "size", size, "tar entry at offset " + headerOffset);
       current = buildEntry(flag, size, longName, longLink, pax, headerOffset);
       dataOffset = position;
       remaining = size;
@@ -194,11 +196,6 @@ public final class TarReader {
       nanos = (int) parsed[1];
     }
     b.mtime(mtime, nanos);
-    long realSize = paxNumber(pax, "size", size, describe);
-    if (realSize != size) {
-      throw new InvalidImageException(
-          describe + ": PAX size " + realSize + " disagrees with header size " + size);
-    }
     b.size(size);
     if (ustar || gnu) {
       b.uname(paxString(pax, "uname", field(265, 32)));

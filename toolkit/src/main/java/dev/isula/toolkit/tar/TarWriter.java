@@ -17,7 +17,7 @@ import java.util.Map;
  * written as raw bytes. Directory names get a trailing slash; the archive ends with two zero
  * blocks.
  */
-public final class TarWriter implements Closeable {
+public final class TarWriter implements Closeable, EntrySink {
   private static final int BLOCK = TarReader.BLOCK;
   private static final long MAX_OCTAL_8 = 07777777L;
   private static final long MAX_OCTAL_12 = 077777777777L;
@@ -168,6 +168,7 @@ public final class TarWriter implements Closeable {
   }
 
   /** Convenience: header plus all content. */
+  @Override
   public void write(TarEntry entry, InputStream content) throws IOException {
     putEntry(entry);
     if (entry.size() > 0) {
@@ -198,6 +199,7 @@ public final class TarWriter implements Closeable {
   }
 
   /** Ends the archive with two zero blocks; the stream stays open. */
+  @Override
   public void finish() throws IOException {
     if (finished) {
       return;

@@ -5,10 +5,12 @@ import dev.isula.toolkit.api.IsulaException;
 import dev.isula.toolkit.api.UsageException;
 import dev.isula.toolkit.archive.FileTree;
 import dev.isula.toolkit.spi.ImageFormat;
+import dev.isula.toolkit.spi.ImageSink;
 import dev.isula.toolkit.spi.ImageSource;
 import dev.isula.toolkit.spi.PathReference;
 import dev.isula.toolkit.spi.Probe;
 import dev.isula.toolkit.spi.ReadOptions;
+import dev.isula.toolkit.spi.WriteOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -65,5 +67,24 @@ public final class DockerArchiveFormat implements ImageFormat {
       tree.close();
       throw e;
     }
+  }
+
+  @Override
+  public boolean canWrite() {
+    return true;
+  }
+
+  @Override
+  public ImageSink openSink(String reference, WriteOptions options) throws IsulaException {
+    PathReference ref = PathReference.parse(reference);
+    if (ref.path().isEmpty()) {
+      throw new UsageException("docker-archive: missing file in '" + reference + "'");
+    }
+    if (ref.sourceIndex() >= 0) {
+      throw new UsageException(
+          "docker-archive: '@N' selects an image to read, not a name to write");
+    }
+    String name = ref.selector() != null ? ref.selector() : options.name();
+    return new DockerArchiveSink(Path.of(ref.path()), name, options);
   }
 }

@@ -140,7 +140,7 @@ final class DockerArchiveReader {
     }
     Image.Builder b =
         Image.builder()
-            .source(where)
+            .source(ref.selector() == null ? where : where + ":" + ref.selector())
             .names(Json.textList(entry, "RepoTags", where + ": manifest.json"))
             .config(configBytes, where + ": " + configName);
     List<Digest> diffIds =

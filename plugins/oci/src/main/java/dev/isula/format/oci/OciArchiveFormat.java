@@ -5,10 +5,12 @@ import dev.isula.toolkit.api.IsulaException;
 import dev.isula.toolkit.api.UsageException;
 import dev.isula.toolkit.archive.FileTree;
 import dev.isula.toolkit.spi.ImageFormat;
+import dev.isula.toolkit.spi.ImageSink;
 import dev.isula.toolkit.spi.ImageSource;
 import dev.isula.toolkit.spi.PathReference;
 import dev.isula.toolkit.spi.Probe;
 import dev.isula.toolkit.spi.ReadOptions;
+import dev.isula.toolkit.spi.WriteOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -54,5 +56,20 @@ public final class OciArchiveFormat implements ImageFormat {
     }
     return OciLayoutReader.open(
         FileTree.open(file), "oci-archive", ref.path(), ref.selector(), options.platform());
+  }
+
+  @Override
+  public boolean canWrite() {
+    return true;
+  }
+
+  @Override
+  public ImageSink openSink(String reference, WriteOptions options) throws IsulaException {
+    PathReference ref = PathReference.parse(reference);
+    if (ref.path().isEmpty()) {
+      throw new UsageException(id() + ": missing path in '" + reference + "'");
+    }
+    String tag = ref.selector() != null ? ref.selector() : options.name();
+    return new OciArchiveSink(Path.of(ref.path()), tag, options);
   }
 }

@@ -56,6 +56,7 @@ final class OciLayoutReader {
       FileTree tree, String transport, String path, String selector, Platform platform)
       throws IOException, IsulaException {
     String where = transport + ":" + path;
+    String imageName = selector == null ? where : where + ":" + selector;
     if (!tree.isFile("oci-layout")) {
       throw new InvalidImageException(where + ": not an OCI image layout (no oci-layout file)");
     }
@@ -89,7 +90,8 @@ final class OciLayoutReader {
     if (ref != null) {
       names.add(ref);
     }
-    return resolver.resolve(chosen, platform, names);
+    return new ManifestResolver(d -> blob(tree, where, d), imageName)
+        .resolve(chosen, platform, names);
   }
 
   private static Descriptor choose(

@@ -1,0 +1,135 @@
+package dev.isula.format.dockerarchive;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isula.toolkit.api.IsulaException;
+import dev.isula.toolkit.compress.Compression;
+import dev.isula.toolkit.hash.Digest;
+import dev.isula.toolkit.image.Image;
+import dev.isula.toolkit.image.ImageName;
+import dev.isula.toolkit.image.LayerBlobs;
+import dev.isula.toolkit.io.AtomicOutputFile;
+import dev.isula.toolkit.json.Json;
+import dev.isula.toolkit.spi.ImageSink;
+import dev.isula.toolkit.spi.WriteOptions;
+import dev.isula.toolkit.tar.EntryType;
+import dev.isula.toolkit.tar.TarContentStream;
+import dev.isula.toolkit.tar.TarEntry;
+import dev.isula.toolkit.tar.TarWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes an image as a classic docker-archive (named by the reference, else by the image's own
+ * names), the layout every loader understands ({@code docker load}, {@code podman load}, {@code
+ * isula load}, skopeo): {@code <id>/layer.tar} (uncompressed), {@code <id>/VERSION}, {@code
+ * <id>/json}, {@code <config-hex>.json}, {@code manifest.json} and {@code repositories}. Layer
+ * directory ids are chain digests, so identical layers at different depths never collide. The file
+ * appears only when complete.
+ */
+final class DockerArchiveSink implements ImageSink {
+  private final Path file;
+  private final String name;
+  private final WriteOptions options;
+
+  DockerArchiveSink(Path file, String name, WriteOptions options) {
+    this.file = file;
+    this.name = name;
+    this.options = options;
+  }
+
+  @Override
+  public Compression layerCompression(Compression requested) {
+    return Compression.NONE;
+  }
+
+  @Override
+  public void write(Image image) throws IOException, IsulaException {
+    List<LayerBlobs.Prepared> layers = new ArrayList<>();
+    try (AtomicOutputFile out = AtomicOutputFile.create(file)) {
+      for (var layer : image.layers()) {
+        options.log().accept("preparing " + layer.describe());
+        layers.add(LayerBlobs.prepare(layer, Compression.NONE, options.threads()));
+      }
+      TarWriter w = new TarWriter(out.stream());
+      byte[] config = image.configBytes();
+      String configName = Digest.sha256(config).hex() + ".json";
+      List<String> layerPaths = new ArrayList<>();
+      String parent = null;
+      for (LayerBlobs.Prepared p : layers) {
+        String id =
+            Digest.sha256(
+                    ((parent == null ? "" : parent) + " " + p.diffId())
+                        .getBytes(StandardCharsets.UTF_8))
+                .hex();
+        putDir(w, id);
+        putFile(w, id + "/VERSION", "1.0".getBytes(StandardCharsets.UTF_8));
+        ObjectNode v1 = JsonNodeFactory.instance.objectNode();
+        v1.put("id", id);
+        if (parent != null) {
+          v1.put("parent", parent);
+        }
+        putFile(w, id + "/json", Json.compact(v1));
+        w.putEntry(entry(id + "/layer.tar", p.size()));
+        p.copyTo(new TarContentStream(w));
+        layerPaths.add(id + "/layer.tar");
+        parent = id;
+      }
+      putFile(w, configName, config);
+      List<String> tags = new ArrayList<>();
+      for (String n : name != null ? List.of(name) : image.names()) {
+        tags.add(ImageName.familiar(n));
+      }
+      ArrayNode manifest = JsonNodeFactory.instance.arrayNode();
+      ObjectNode m = manifest.addObject();
+      m.put("Config", configName);
+      ArrayNode repoTags = m.putArray("RepoTags");
+      tags.forEach(repoTags::add);
+      ArrayNode lp = m.putArray("Layers");
+      layerPaths.forEach(lp::add);
+      putFile(w, "manifest.json", Json.compact(manifest));
+      if (!tags.isEmpty() && parent != null) {
+        ObjectNode repos = JsonNodeFactory.instance.objectNode();
+        for (String tag : tags) {
+          int colon = tag.lastIndexOf(':');
+          ObjectNode repo =
+              repos.has(tag.substring(0, colon))
+                  ? (ObjectNode) repos.get(tag.substring(0, colon))
+                  : repos.putObject(tag.substring(0, colon));
+          repo.put(tag.substring(colon + 1), parent);
+        }
+        putFile(w, "repositories", Json.compact(repos));
+      }
+      for (Map.Entry<String, byte[]> extra : options.extraFiles().entrySet()) {
+        putFile(w, extra.getKey(), extra.getValue());
+      }
+      w.finish();
+      out.commit();
+    } finally {
+      for (LayerBlobs.Prepared p : layers) {
+        p.close();
+      }
+    }
+  }
+
+  private static TarEntry entry(String name, long size) {
+    return TarEntry.builder().name(name).mode(0644).size(size).build();
+  }
+
+  private static void putFile(TarWriter w, String name, byte[] content) throws IOException {
+    w.write(entry(name, content.length), content);
+  }
+
+  private static void putDir(TarWriter w, String name) throws IOException {
+    w.write(
+        TarEntry.builder().name(name).type(EntryType.DIRECTORY).mode(0755).build(), new byte[0]);
+  }
+
+  @Override
+  public void close() {}
+}

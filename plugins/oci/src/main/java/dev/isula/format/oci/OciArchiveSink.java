@@ -1,0 +1,109 @@
+package dev.isula.format.oci;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isula.toolkit.api.IsulaException;
+import dev.isula.toolkit.compress.Compression;
+import dev.isula.toolkit.hash.Digest;
+import dev.isula.toolkit.image.Image;
+import dev.isula.toolkit.image.LayerBlobs;
+import dev.isula.toolkit.image.ManifestBuilder;
+import dev.isula.toolkit.image.MediaTypes;
+import dev.isula.toolkit.io.AtomicOutputFile;
+import dev.isula.toolkit.json.Json;
+import dev.isula.toolkit.spi.ImageSink;
+import dev.isula.toolkit.spi.WriteOptions;
+import dev.isula.toolkit.tar.EntryType;
+import dev.isula.toolkit.tar.TarContentStream;
+import dev.isula.toolkit.tar.TarEntry;
+import dev.isula.toolkit.tar.TarWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Writes an image as an oci-archive: a tar of an OCI layout, created atomically. */
+final class OciArchiveSink implements ImageSink {
+  private final Path file;
+  private final String tag;
+  private final WriteOptions options;
+
+  OciArchiveSink(Path file, String tag, WriteOptions options) {
+    this.file = file;
+    this.tag = tag;
+    this.options = options;
+  }
+
+  @Override
+  public Compression layerCompression(Compression requested) {
+    return requested;
+  }
+
+  @Override
+  public void write(Image image) throws IOException, IsulaException {
+    List<LayerBlobs.Prepared> layers = new ArrayList<>();
+    try (AtomicOutputFile out = AtomicOutputFile.create(file)) {
+      for (var layer : image.layers()) {
+        options.log().accept("preparing " + layer.describe());
+        layers.add(LayerBlobs.prepare(layer, options.compression(), options.threads()));
+      }
+      byte[] config = image.configBytes();
+      byte[] manifest = ManifestBuilder.forImage(image, layers);
+      TarWriter w = new TarWriter(out.stream());
+      putFile(
+          w, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+      putDir(w, "blobs");
+      putDir(w, "blobs/sha256");
+      Set<Digest> written = new HashSet<>();
+      for (LayerBlobs.Prepared p : layers) {
+        if (written.add(p.digest())) {
+          w.putEntry(entry("blobs/sha256/" + p.digest().hex(), p.size()));
+          p.copyTo(new TarContentStream(w));
+        }
+      }
+      putFile(w, "blobs/sha256/" + Digest.sha256(config).hex(), config);
+      Digest md = Digest.sha256(manifest);
+      if (written.add(md)) {
+        putFile(w, "blobs/sha256/" + md.hex(), manifest);
+      }
+      ObjectNode index = JsonNodeFactory.instance.objectNode();
+      index.put("schemaVersion", 2);
+      index.put("mediaType", MediaTypes.OCI_INDEX);
+      ArrayNode manifests = index.putArray("manifests");
+      ObjectNode d = manifests.addObject();
+      d.put("mediaType", MediaTypes.OCI_MANIFEST);
+      d.put("digest", md.toString());
+      d.put("size", manifest.length);
+      if (tag != null) {
+        d.putObject("annotations").put(OciLayoutReader.REF_NAME, tag);
+      }
+      putFile(w, "index.json", Json.compact(index));
+      w.finish();
+      out.commit();
+    } finally {
+      for (LayerBlobs.Prepared p : layers) {
+        p.close();
+      }
+    }
+  }
+
+  static TarEntry entry(String name, long size) {
+    return TarEntry.builder().name(name).mode(0644).size(size).build();
+  }
+
+  static void putFile(TarWriter w, String name, byte[] content) throws IOException {
+    w.write(entry(name, content.length), content);
+  }
+
+  static void putDir(TarWriter w, String name) throws IOException {
+    w.write(
+        TarEntry.builder().name(name).type(EntryType.DIRECTORY).mode(0755).build(), new byte[0]);
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,75 @@
+package dev.isula.format.split;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isula.toolkit.api.InvalidImageException;
+import dev.isula.toolkit.hash.Digest;
+import dev.isula.toolkit.json.Json;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code isula-split.json}, stored in empty.tar next to manifest.json: which rootfs the empty image
+ * was split from (its DiffID: the digest of the tar import will make of it, and that tar's size),
+ * where it was written, and the source image's manifest and config digests and DiffIDs.
+ */
+record SplitRecord(
+    String rootfsFormat,
+    String rootfsPath,
+    Digest rootfsDiffId,
+    long rootfsTarSize,
+    String sourceName,
+    Digest sourceManifestDigest,
+    Digest sourceConfigDigest,
+    List<Digest> sourceDiffIds) {
+
+  static final String FILE = "isula-split.json";
+
+  byte[] toJson() {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("version", 1);
+    o.put("createdBy", "isula-toolkit");
+    ObjectNode r = o.putObject("rootfs");
+    r.put("format", rootfsFormat);
+    r.put("path", rootfsPath);
+    r.put("diffId", rootfsDiffId.toString());
+    r.put("tarSize", rootfsTarSize);
+    ObjectNode s = o.putObject("source");
+    s.put("image", sourceName);
+    if (sourceManifestDigest != null) {
+      s.put("manifestDigest", sourceManifestDigest.toString());
+    }
+    s.put("configDigest", sourceConfigDigest.toString());
+    ArrayNode ids = s.putArray("diffIds");
+    sourceDiffIds.forEach(d -> ids.add(d.toString()));
+    return Json.compact(o);
+  }
+
+  static SplitRecord parse(byte[] bytes, String where) throws InvalidImageException {
+    ObjectNode o = Json.parseObject(bytes, where);
+    try {
+      ObjectNode r = (ObjectNode) o.get("rootfs");
+      ObjectNode s = (ObjectNode) o.get("source");
+      if (r == null || s == null) {
+        throw new InvalidImageException(where + ": missing 'rootfs' or 'source'");
+      }
+      List<Digest> ids = new ArrayList<>();
+      for (String d : Json.textList(s, "diffIds", where)) {
+        ids.add(Digest.parse(d));
+      }
+      String manifest = Json.optText(s, "manifestDigest");
+      return new SplitRecord(
+          Json.text(r, "format", where),
+          Json.text(r, "path", where),
+          Digest.parse(Json.text(r, "diffId", where)),
+          r.path("tarSize").asLong(-1),
+          Json.optText(s, "image"),
+          manifest == null ? null : Digest.parse(manifest),
+          Digest.parse(Json.text(s, "configDigest", where)),
+          ids);
+    } catch (ClassCastException | IllegalArgumentException e) {
+      throw new InvalidImageException(where + ": malformed: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package dev.isula.format.split;
+
+import dev.isula.toolkit.api.IsulaException;
+import dev.isula.toolkit.api.UsageException;
+import dev.isula.toolkit.blob.BlobSource;
+import dev.isula.toolkit.compress.Compression;
+import dev.isula.toolkit.flatten.LayerFlattener;
+import dev.isula.toolkit.hash.Digest;
+import dev.isula.toolkit.hash.DigestingOutputStream;
+import dev.isula.toolkit.image.Image;
+import dev.isula.toolkit.image.Layer;
+import dev.isula.toolkit.image.MediaTypes;
+import dev.isula.toolkit.io.AtomicOutputFile;
+import dev.isula.toolkit.io.Trees;
+import dev.isula.toolkit.rootfs.DirectoryRootfsReader;
+import dev.isula.toolkit.rootfs.DirectoryRootfsWriter;
+import dev.isula.toolkit.spi.FormatRegistry;
+import dev.isula.toolkit.spi.ImageSink;
+import dev.isula.toolkit.spi.WriteOptions;
+import dev.isula.toolkit.tar.TarWriter;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Writes {@code OUTDIR/empty.tar} (the image spec with one empty layer, a docker-archive) and the
+ * expanded root filesystem beside it, {@code OUTDIR/rootfs/} or {@code OUTDIR/rootfs.tar}. The
+ * rootfs is built under a temporary name and renamed last; if anything fails, nothing stays (and an
+ * OUTDIR this sink created is removed).
+ */
+final class SplitSink implements ImageSink {
+  static final String EMPTY_TAR = "empty.tar";
+
+  private final Path outDir;
+  private final WriteOptions options;
+
+  SplitSink(Path outDir, WriteOptions options) {
+    this.outDir = outDir;
+    this.options = options;
+  }
+
+  @Override
+  public Compression layerCompression(Compression requested) {
+    return Compression.NONE;
+  }
+
+  private record Rootfs(Path written, Digest diffId, long tarSize) {}
+
+  @Override
+  public void write(Image image) throws IOException, IsulaException {
+    String format =
+        options.property("rootfs-format") == null ? "dir" : options.property("rootfs-format");
+    if (!format.equals("dir") && !format.equals("tar")) {
+      throw new UsageException("--rootfs-format must be dir or tar, not '" + format + "'");
+    }
+    boolean created = false;
+    if (Files.exists(outDir)) {
+      if (!Files.isDirectory(outDir)) {
+        throw new UsageException(outDir + " exists and is not a directory");
+      }
+      try (var s = Files.list(outDir)) {
+        if (s.findAny().isPresent()) {
+          throw new UsageException(outDir + " is not empty; give a new or empty directory");
+        }
+      }
+    } else {
+      Files.createDirectories(outDir);
+      created = true;
+    }
+    Path finalRootfs = outDir.resolve(format.equals("dir") ? "rootfs" : "rootfs.tar");
+    Rootfs rootfs = null;
+    boolean done = false;
+    try {
+      rootfs = format.equals("dir") ? writeDirectory(image) : writeTar(image);
+      SplitRecord record =
+          new SplitRecord(
+              format,
+              finalRootfs.getFileName().toString(),
+              rootfs.diffId(),
+              rootfs.tarSize(),
+              image.source(),
+              image.manifestDigest(),
+              image.configDigest(),
+              image.layers().stream().map(Layer::diffId).toList());
+      writeEmptyImage(image, record);
+      Files.move(rootfs.written(), finalRootfs, StandardCopyOption.ATOMIC_MOVE);
+      done = true;
+    } finally {
+      if (!done) {
+        if (rootfs != null) {
+          Trees.deleteRecursively(rootfs.written());
+        }
+        Trees.deleteRecursively(outDir.resolve(".rootfs.partial"));
+        Files.deleteIfExists(outDir.resolve(EMPTY_TAR));
+        if (created) {
+          Trees.deleteRecursively(outDir);
+        }
+      }
+    }
+  }
+
+  private Rootfs writeDirectory(Image image) throws IOException, IsulaException {
+    Path partial = outDir.resolve(".rootfs.partial");
+    Files.createDirectory(partial);
+    DirectoryRootfsWriter writer =
+        DirectoryRootfsWriter.create(partial, line -> options.log().accept(line));
+    LayerFlattener.create(options.threads(), options.log()).flatten(image.layers(), writer);
+    // the DiffID import will compute when it turns this directory back into a layer
+    DigestingOutputStream digest = new DigestingOutputStream(OutputStream.nullOutputStream());
+    TarWriter tar = new TarWriter(digest);
+    DirectoryRootfsReader.write(partial, tar, s -> {});
+    tar.finish();
+    return new Rootfs(partial, digest.digest(), digest.count());
+  }
+
+  private Rootfs writeTar(Image image) throws IOException, IsulaException {
+    Path partial = outDir.resolve(".rootfs.tar.partial");
+    try (AtomicOutputFile out = AtomicOutputFile.create(partial)) {
+      DigestingOutputStream digest = new DigestingOutputStream(out.stream());
+      TarWriter tar = new TarWriter(digest);
+      LayerFlattener.create(options.threads(), options.log()).flatten(image.layers(), tar);
+      digest.flush();
+      out.commit();
+      return new Rootfs(partial, digest.digest(), digest.count());
+    }
+  }
+
+  private void writeEmptyImage(Image image, SplitRecord record) throws IOException, IsulaException {
+    byte[] config = SplitConfigs.emptyConfig(image.config());
+    byte[] layer = SplitConfigs.EMPTY_LAYER;
+    Image empty =
+        Image.builder()
+            .source(image.source() + " (empty)")
+            .names(image.names())
+            .config(config, "empty config")
+            .addLayer(
+                new Layer(
+                    0,
+                    1,
+                    MediaTypes.DOCKER_LAYER,
+                    SplitConfigs.EMPTY_LAYER_DIFF_ID,
+                    layer.length,
+                    SplitConfigs.EMPTY_LAYER_DIFF_ID,
+                    (BlobSource) () -> new ByteArrayInputStream(layer)))
+            .build();
+    WriteOptions archive =
+        WriteOptions.builder()
+            .compression(Compression.NONE)
+            .threads(options.threads())
+            .log(options.log())
+            .extraFile(SplitRecord.FILE, record.toJson())
+            .build();
+    try (ImageSink sink =
+        FormatRegistry.load().openSink("docker-archive:" + outDir.resolve(EMPTY_TAR), archive)) {
+      sink.write(empty);
+    }
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,273 @@
+package dev.isula.toolkit.rootfs;
+
+import dev.isula.toolkit.api.InvalidImageException;
+import dev.isula.toolkit.api.IsulaException;
+import dev.isula.toolkit.api.UnsafeEntryException;
+import dev.isula.toolkit.tar.EntryNames;
+import dev.isula.toolkit.tar.EntrySink;
+import dev.isula.toolkit.tar.EntryType;
+import dev.isula.toolkit.tar.TarEntry;
+import dev.isula.toolkit.tar.TarReader;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Extracts a stream of rootfs entries into a directory without ever writing outside it. Every
+ * parent must be a directory this writer created itself, so a symlink written earlier is never
+ * followed (no writing through links), names with {@code ..} or a leading {@code /} are refused,
+ * and a hardlink may only point at a file this writer created.
+ *
+ * <p>As root it keeps owners, modes (setuid/setgid/sticky included), mtimes, extended attributes,
+ * device nodes and fifos. Without root it skips ownership and device nodes and reports what it
+ * skipped once, through the warning callback, the way umoci's rootless mode does. Directory modes
+ * and mtimes are applied at the end, deepest first, so read-only directories can still be filled.
+ */
+public final class DirectoryRootfsWriter implements EntrySink {
+  private final Path root;
+  private final boolean root0;
+  private final Consumer<String> warn;
+  private final Map<String, EntryType> created = new HashMap<>();
+  private final List<TarEntry> directories = new ArrayList<>();
+  private final Map<String, Integer> directoryIndex = new HashMap<>();
+  private final byte[] buffer = new byte[256 * 1024];
+  private long ownersSkipped;
+  private long devicesSkipped;
+  private final List<String> xattrsFailed = new ArrayList<>();
+  private long entries;
+
+  private DirectoryRootfsWriter(Path root, boolean privileged, Consumer<String> warn) {
+    this.root = root;
+    this.root0 = privileged;
+    this.warn = warn == null ? s -> {} : warn;
+    created.put("", EntryType.DIRECTORY);
+  }
+
+  /**
+   * A writer into {@code dir}, which must exist and be empty.
+   *
+   * @param warn receives one summary line about what could not be kept (e.g. when not root)
+   */
+  public static DirectoryRootfsWriter create(Path dir, Consumer<String> warn) throws IOException {
+    return create(dir, ProcessIdentity.isRoot(), warn);
+  }
+
+  /** As {@link #create(Path, Consumer)}, choosing explicitly whether to act as root. */
+  public static DirectoryRootfsWriter create(Path dir, boolean privileged, Consumer<String> warn)
+      throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new java.nio.file.NotDirectoryException(dir.toString());
+    }
+    try (var s = Files.list(dir)) {
+      if (s.findAny().isPresent()) {
+        throw new java.nio.file.DirectoryNotEmptyException(dir.toString());
+      }
+    }
+    return new DirectoryRootfsWriter(dir.toRealPath(), privileged, warn);
+  }
+
+  /** Entries written so far. */
+  public long entries() {
+    return entries;
+  }
+
+  @Override
+  public void write(TarEntry entry, InputStream content) throws IOException, IsulaException {
+    String name = EntryNames.normalize(entry.name());
+    if (name.isEmpty()) {
+      return; // the root directory is the target itself
+    }
+    String parent = EntryNames.parent(name);
+    if (created.get(parent) != EntryType.DIRECTORY) {
+      throw new UnsafeEntryException(
+          "entry '"
+              + TarReader.printable(name)
+              + "': parent '"
+              + TarReader.printable(parent)
+              + "' is not a directory of this rootfs; refusing to write through it");
+    }
+    Path path = root.resolve(name);
+    EntryType existing = created.get(name);
+    if (existing != null) {
+      if (existing == EntryType.DIRECTORY) {
+        if (entry.type() != EntryType.DIRECTORY) {
+          throw new InvalidImageException(
+              "entry '" + TarReader.printable(name) + "' would replace a directory");
+        }
+      } else {
+        Files.delete(path); // a later entry for the same path wins, as in tar
+        created.remove(name);
+        existing = null;
+      }
+    }
+    switch (entry.type()) {
+      case DIRECTORY -> {
+        if (existing == null) {
+          Files.createDirectory(path);
+        }
+        Integer seen = directoryIndex.get(name);
+        if (seen != null) {
+          directories.set(seen, entry.withName(name)); // a repeated directory: the last one wins
+        } else {
+          directoryIndex.put(name, directories.size());
+          directories.add(entry.withName(name));
+        }
+      }
+      case FILE -> {
+        writeFile(path, entry, content);
+        applyAttributes(path, entry);
+      }
+      case SYMLINK -> {
+        Files.createSymbolicLink(path, Path.of(entry.linkName()));
+        applyAttributes(path, entry);
+      }
+      case HARDLINK -> {
+        String target = EntryNames.normalizeLinkTarget(name, entry.linkName());
+        EntryType t = created.get(target);
+        if (t == null || t == EntryType.DIRECTORY) {
+          throw new UnsafeEntryException(
+              "hardlink '"
+                  + TarReader.printable(name)
+                  + "' points to '"
+                  + TarReader.printable(target)
+                  + "', which is not a file of this rootfs");
+        }
+        Files.createLink(path, root.resolve(target));
+        created.put(name, t);
+        entries++;
+        return;
+      }
+      case FIFO -> {
+        run(List.of("mkfifo", "--", path.toString()), name);
+        applyAttributes(path, entry);
+      }
+      case CHAR_DEVICE, BLOCK_DEVICE -> {
+        if (!root0) {
+          devicesSkipped++;
+          return;
+        }
+        run(
+            List.of(
+                "mknod",
+                "--",
+                path.toString(),
+                entry.type() == EntryType.CHAR_DEVICE ? "c" : "b",
+                Integer.toString(entry.devMajor()),
+                Integer.toString(entry.devMinor())),
+            name);
+        applyAttributes(path, entry);
+      }
+      default -> throw new IllegalStateException("unexpected " + entry.type());
+    }
+    created.put(name, entry.type());
+    entries++;
+  }
+
+  private void writeFile(Path path, TarEntry entry, InputStream content) throws IOException {
+    try (OutputStream out =
+        Files.newOutputStream(
+            path,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS)) {
+      long left = entry.size();
+      while (left > 0) {
+        int n = content.read(buffer, 0, (int) Math.min(buffer.length, left));
+        if (n < 0) {
+          throw new EOFException("content of '" + entry.name() + "' ended early");
+        }
+        out.write(buffer, 0, n);
+        left -= n;
+      }
+    }
+  }
+
+  private void applyAttributes(Path path, TarEntry e) throws IOException {
+    boolean symlink = e.type() == EntryType.SYMLINK;
+    if (root0) {
+      Files.setAttribute(path, "unix:uid", (int) e.uid(), LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(path, "unix:gid", (int) e.gid(), LinkOption.NOFOLLOW_LINKS);
+    } else if (e.uid() != ProcessIdentity.effectiveUid()) {
+      ownersSkipped++;
+    }
+    if (!symlink) {
+      // after chown, which clears setuid/setgid
+      Files.setAttribute(path, "unix:mode", e.mode(), LinkOption.NOFOLLOW_LINKS);
+    }
+    if (!e.xattrs().isEmpty()) {
+      for (String failed : Xattrs.set(path, e.xattrs(), symlink)) {
+        xattrsFailed.add(e.name() + " " + failed);
+      }
+    }
+    setMtime(path, e);
+  }
+
+  private static void setMtime(Path path, TarEntry e) throws IOException {
+    FileTime t = FileTime.from(java.time.Instant.ofEpochSecond(e.mtimeSeconds(), e.mtimeNanos()));
+    Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        .setTimes(t, null, null);
+  }
+
+  private static void run(List<String> cmd, String name) throws IOException, InvalidImageException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    try {
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IOException(
+            "creating '"
+                + TarReader.printable(name)
+                + "' with "
+                + cmd.get(0)
+                + " failed: "
+                + out.strip());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted creating " + name);
+    }
+  }
+
+  /** Applies directory owners, modes and mtimes, deepest first, then reports what was skipped. */
+  @Override
+  public void finish() throws IOException {
+    for (int i = directories.size() - 1; i >= 0; i--) {
+      TarEntry d = directories.get(i);
+      applyAttributes(root.resolve(d.name()), d);
+    }
+    List<String> notes = new ArrayList<>();
+    if (ownersSkipped > 0) {
+      notes.add(ownersSkipped + " owners not set");
+    }
+    if (devicesSkipped > 0) {
+      notes.add(devicesSkipped + " device nodes skipped");
+    }
+    if (!xattrsFailed.isEmpty()) {
+      notes.add(
+          xattrsFailed.size()
+              + " extended attributes not set (e.g. "
+              + TarReader.printable(xattrsFailed.get(0))
+              + ")");
+    }
+    if (!notes.isEmpty()) {
+      warn.accept(
+          (root0 ? "warning: " : "warning: not running as root: ")
+              + String.join(", ", notes)
+              + " in "
+              + root);
+    }
+  }
+}

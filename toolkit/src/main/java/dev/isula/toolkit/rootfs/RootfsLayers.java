@@ -1,0 +1,182 @@
+package dev.isula.toolkit.rootfs;
+
+import dev.isula.toolkit.api.InvalidImageException;
+import dev.isula.toolkit.api.IsulaException;
+import dev.isula.toolkit.api.UnsafeEntryException;
+import dev.isula.toolkit.blob.TempBlob;
+import dev.isula.toolkit.compress.Compression;
+import dev.isula.toolkit.tar.EntryNames;
+import dev.isula.toolkit.tar.EntryType;
+import dev.isula.toolkit.tar.TarEntry;
+import dev.isula.toolkit.tar.TarReader;
+import dev.isula.toolkit.tar.TarWriter;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Builds the single layer of an imported root filesystem, reading the input exactly once: a tarball
+ * (plain, gzip, zstd, xz or bzip2, sniffed by magic bytes; {@code -} is standard input) is checked
+ * entry by entry while its bytes go unchanged into the layer, a directory is walked in sorted order
+ * into a fresh tar. The DiffID and blob digest are computed in the same pass.
+ */
+public final class RootfsLayers {
+  private RootfsLayers() {}
+
+  /**
+   * Builds the layer from {@code source} ({@code -}, a tarball or a directory).
+   *
+   * @throws InvalidImageException if the tarball is malformed or holds unsafe names or links
+   */
+  public static TempBlob build(
+      String source, Compression compression, int threads, Consumer<String> warn)
+      throws IOException, IsulaException {
+    if (source.equals("-")) {
+      return fromTar(System.in, "standard input", compression, threads);
+    }
+    Path path = Path.of(source);
+    if (Files.isDirectory(path)) {
+      try (TempBlob.Writer w = TempBlob.writer(compression, threads)) {
+        TarWriter tar = new TarWriter(new NonClosing(w.stream()));
+        DirectoryRootfsReader.write(path, tar, warn);
+        tar.finish();
+        return w.finish();
+      }
+    }
+    if (!Files.exists(path)) {
+      throw new java.nio.file.NoSuchFileException(source);
+    }
+    try (InputStream in = Files.newInputStream(path)) {
+      return fromTar(in, source, compression, threads);
+    }
+  }
+
+  private static TempBlob fromTar(
+      InputStream raw, String what, Compression compression, int threads)
+      throws IOException, IsulaException {
+    InputStream in;
+    try {
+      in = Compression.decompress(new BufferedInputStream(raw, 1 << 20));
+    } catch (IOException e) {
+      throw new InvalidImageException(what + ": unreadable compressed data: " + e.getMessage());
+    }
+    try (TempBlob.Writer w = TempBlob.writer(compression, threads)) {
+      Tee tee = new Tee(in, w.stream());
+      TarReader reader = new TarReader(tee);
+      Set<String> seen = new HashSet<>();
+      TarEntry e;
+      long count = 0;
+      try {
+        while ((e = reader.next()) != null) {
+          String name = EntryNames.normalize(e.name());
+          if (e.type() == EntryType.HARDLINK) {
+            String target = EntryNames.normalizeLinkTarget(e.name(), e.linkName());
+            if (!seen.contains(target)) {
+              throw new UnsafeEntryException(
+                  "hardlink '"
+                      + TarReader.printable(name)
+                      + "' points to '"
+                      + TarReader.printable(target)
+                      + "', which is not an earlier entry");
+            }
+          }
+          seen.add(name);
+          count++;
+        }
+        tee.drain();
+      } catch (EOFException ex) {
+        throw new InvalidImageException(what + ": truncated (" + ex.getMessage() + ")");
+      } catch (InvalidImageException ex) {
+        throw ex instanceof UnsafeEntryException
+            ? new UnsafeEntryException(what + ": " + ex.getMessage())
+            : new InvalidImageException(what + ": " + ex.getMessage(), ex);
+      } catch (IOException ex) {
+        if (ex.getMessage() != null && ex.getMessage().startsWith("writing")) {
+          throw ex;
+        }
+        throw new InvalidImageException(what + ": unreadable: " + ex.getMessage(), ex);
+      }
+      if (count == 0 && tee.total == 0) {
+        throw new InvalidImageException(what + ": empty input, not a tar archive");
+      }
+      return w.finish();
+    }
+  }
+
+  /** Passes every byte read on to the layer, so the tar is checked and copied in one pass. */
+  private static final class Tee extends FilterInputStream {
+    private final OutputStream copy;
+    long total;
+
+    Tee(InputStream in, OutputStream copy) {
+      super(in);
+      this.copy = copy;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        try {
+          copy.write(b, off, n);
+        } catch (IOException e) {
+          throw new IOException("writing the layer: " + e.getMessage(), e);
+        }
+        total += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      byte[] buf = new byte[(int) Math.min(n, 1 << 16)];
+      long done = 0;
+      while (done < n) {
+        int r = read(buf, 0, (int) Math.min(buf.length, n - done));
+        if (r < 0) {
+          break;
+        }
+        done += r;
+      }
+      return done;
+    }
+
+    void drain() throws IOException {
+      byte[] buf = new byte[1 << 16];
+      while (read(buf, 0, buf.length) >= 0) {
+        // copy trailing padding unchanged
+      }
+    }
+  }
+
+  private static final class NonClosing extends FilterOutputStream {
+    NonClosing(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.flush();
+    }
+  }
+}
