@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests use as independent oracles (skopeo, umoci, podman,
 # buildah, oci-image-tool) and their helpers. Skips what is already there; uses sudo when not root.
 set -euo pipefail
-packages=(skopeo umoci podman buildah oci-image-tool runc attr pigz zstd jq tar gzip)
+packages=(skopeo umoci podman buildah oci-image-tool runc attr libcap2-bin pigz zstd xz-utils jq tar gzip mmdebstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
