@@ -115,17 +115,36 @@ class JbangAliasTest {
     Path archive = sampleArchive();
     byte[] expected = exportInProcess("docker-archive:" + archive);
 
+    Path rootfsTar = work.resolve("rootfs-in.tar");
+    Files.write(rootfsTar, expected);
+
     Map<String, List<String>> invocations =
         Map.of(
             "export", List.of("export@isula", "-q", archive.toString(), "out-export.tar"),
-            "isula", List.of("isula@isula", "export", "-q", archive.toString(), "out-isula.tar"));
+            "isula", List.of("isula@isula", "export", "-q", archive.toString(), "out-isula.tar"),
+            "import",
+                List.of(
+                    "import@isula",
+                    "-q",
+                    rootfsTar.toString(),
+                    "imported:1",
+                    "-o",
+                    "docker-archive:" + work.resolve("out-import.tar")));
     assertEquals(
         aliases, invocations.keySet(), "every catalog alias needs an end-to-end invocation here");
     for (Map.Entry<String, List<String>> e : invocations.entrySet()) {
       Result r = jbang(work, e.getValue().toArray(String[]::new));
       assertEquals(0, r.exit(), e.getKey() + "@isula failed: " + r.stderr());
       Path out = work.resolve("out-" + e.getKey() + ".tar");
-      assertArrayEquals(expected, Files.readAllBytes(out), e.getKey() + "@isula output differs");
+      if (e.getKey().equals("import")) {
+        assertTrue(
+            r.out().strip().matches("sha256:[0-9a-f]{64}"), "image id on stdout: " + r.out());
+        // the imported image's rootfs is the tar that went in, byte for byte
+        assertArrayEquals(
+            expected, exportInProcess("docker-archive:" + out + ":imported:1"), "import@isula");
+      } else {
+        assertArrayEquals(expected, Files.readAllBytes(out), e.getKey() + "@isula output differs");
+      }
     }
   }
 
