@@ -50,8 +50,8 @@ public final class TarEntry {
     TreeMap<String, byte[]> copy = new TreeMap<>();
     b.xattrs.forEach((k, v) -> copy.put(k, v.clone()));
     this.xattrs = Collections.unmodifiableSortedMap(copy);
-    if (size < 0) {
-      throw new IllegalArgumentException("negative size for " + name);
+    if (size < 0 || uid < 0 || gid < 0) {
+      throw new IllegalArgumentException("negative size, uid or gid for " + name);
     }
   }
 
