@@ -98,7 +98,8 @@ public final class LayerBlobs {
   }
 
   /**
-   * Prepares {@code layer} for a destination storing {@code target} compression.
+   * Prepares {@code layer} for a destination storing {@code target} compression (null: whatever the
+   * layer is stored in now).
    *
    * @throws InvalidImageException if the layer fails verification while being re-compressed
    */
@@ -107,6 +108,9 @@ public final class LayerBlobs {
     Compression stored;
     try (InputStream in = new BufferedInputStream(layer.source().open(), 64)) {
       stored = Compression.detect(in);
+    }
+    if (target == null) {
+      target = stored;
     }
     boolean known = layer.digest() != null || stored == Compression.NONE;
     if (stored == target && known && layer.size() >= 0) {

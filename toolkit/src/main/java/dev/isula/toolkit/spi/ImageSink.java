@@ -12,9 +12,10 @@ import java.io.IOException;
  */
 public interface ImageSink extends Closeable {
   /**
-   * The compression this target stores layers in, given the one the user asked for; e.g. a
-   * docker-archive always stores plain tar layers. Sources that must build layers (an imported
-   * rootfs) build them in this compression so they are written without re-compressing.
+   * The compression this target stores layers in, given the one the user asked for (null: no
+   * preference); e.g. a docker-archive always stores plain tar layers. Sources that must build
+   * layers (an imported rootfs) build them in this compression so they are written without
+   * re-compressing.
    */
   Compression layerCompression(Compression requested);
 

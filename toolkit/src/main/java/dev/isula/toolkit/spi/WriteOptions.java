@@ -3,7 +3,6 @@ package dev.isula.toolkit.spi;
 import dev.isula.toolkit.compress.Compression;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Consumer;
 
 /** How to write an image: layer compression, the name to give it, threads, progress output. */
@@ -28,7 +27,10 @@ public final class WriteOptions {
     return new Builder();
   }
 
-  /** Layer compression asked for (the sink may store another, see ImageSink#layerCompression). */
+  /**
+   * Layer compression asked for, or null to keep each layer's own (the sink may still store
+   * another, see ImageSink#layerCompression).
+   */
   public Compression compression() {
     return compression;
   }
@@ -56,17 +58,18 @@ public final class WriteOptions {
     return extraFiles;
   }
 
-  /** Builder; defaults: gzip, no name, all cores, no progress. */
+  /** Builder; defaults: keep layer compressions, no name, all cores, no progress. */
   public static final class Builder {
-    private Compression compression = Compression.GZIP;
+    private Compression compression;
     private String name;
     private int threads = Runtime.getRuntime().availableProcessors();
     private Consumer<String> log = s -> {};
     private final Map<String, String> properties = new LinkedHashMap<>();
     private final Map<String, byte[]> extraFiles = new LinkedHashMap<>();
 
+    /** The layer compression; null keeps each layer's own. */
     public Builder compression(Compression c) {
-      compression = Objects.requireNonNull(c);
+      compression = c;
       return this;
     }
 

@@ -40,7 +40,7 @@ final class OciArchiveSink implements ImageSink {
 
   @Override
   public Compression layerCompression(Compression requested) {
-    return requested;
+    return requested == null ? Compression.GZIP : requested;
   }
 
   @Override

@@ -46,7 +46,7 @@ final class OciLayoutSink implements ImageSink {
 
   @Override
   public Compression layerCompression(Compression requested) {
-    return requested;
+    return requested == null ? Compression.GZIP : requested;
   }
 
   @Override
