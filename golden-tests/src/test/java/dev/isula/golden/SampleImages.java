@@ -33,9 +33,9 @@ import java.util.Map;
  * <p>Each sample can be written in every input format the toolkit reads. Building a sample twice
  * gives byte-identical files.
  */
-final class SampleImages {
+public final class SampleImages {
   /** The tag samples carry in OCI layouts ({@code org.opencontainers.image.ref.name}). */
-  static final String OCI_TAG = "v1";
+  public static final String OCI_TAG = "v1";
 
   /** Layer mtimes: every layer gets its own, so the listing shows which layer won a path. */
   static final long T0 = TarBuilder.MTIME;
@@ -127,7 +127,7 @@ final class SampleImages {
    *     null means the layout of {@link #image} alone
    * @param exportOptions extra {@code isula export} options needed to get {@link #image}
    */
-  record Sample(
+  public record Sample(
       String name,
       String description,
       String repoTag,
@@ -135,13 +135,13 @@ final class SampleImages {
       Map<String, byte[]> ociLayout,
       List<String> exportOptions) {
 
-    Map<String, byte[]> ociLayoutFiles() {
+    public Map<String, byte[]> ociLayoutFiles() {
       return ociLayout != null
           ? ociLayout
           : OciLayoutWriter.files(List.of(new OciLayoutWriter.Entry(image, OCI_TAG, false)));
     }
 
-    void writeOciLayout(Path dir) throws IOException {
+    public void writeOciLayout(Path dir) throws IOException {
       if (ociLayout == null) {
         image.writeOciLayout(dir, OCI_TAG);
         return;
@@ -153,7 +153,7 @@ final class SampleImages {
       }
     }
 
-    void writeOciArchive(Path file) throws IOException {
+    public void writeOciArchive(Path file) throws IOException {
       if (ociLayout == null) {
         image.writeOciArchive(file, OCI_TAG);
         return;
@@ -161,7 +161,7 @@ final class SampleImages {
       TestImage.writeTar(file, ociLayout);
     }
 
-    void writeDockerArchive(Path file) throws IOException {
+    public void writeDockerArchive(Path file) throws IOException {
       image.writeDockerArchive(file, repoTag);
     }
 
@@ -170,7 +170,7 @@ final class SampleImages {
      * layout keeps the whole index, as {@code docker save} with the containerd store does, while
      * manifest.json lists the one platform that was saved.
      */
-    void writeDocker25Archive(Path file) throws IOException {
+    public void writeDocker25Archive(Path file) throws IOException {
       if (ociLayout == null) {
         image.writeDocker25Archive(file, repoTag);
         return;
@@ -190,18 +190,18 @@ final class SampleImages {
   }
 
   /** Every sample, in a stable order. */
-  static List<Sample> all() {
+  public static List<Sample> all() {
     return List.of(whiteouts(), hardlinks(), specialFiles(), multiPlatform(), hello());
   }
 
-  static Sample byName(String name) {
+  public static Sample byName(String name) {
     return all().stream()
         .filter(s -> s.name().equals(name))
         .findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no sample " + name));
   }
 
-  static List<String> names() {
+  public static List<String> names() {
     return all().stream().map(Sample::name).toList();
   }
 
@@ -551,7 +551,7 @@ final class SampleImages {
   // ---------------------------------------------------------------- multi-platform
 
   /** One platform's image of the multi-platform sample. */
-  static TestImage platformImage(String arch, String variant, String uname) {
+  public static TestImage platformImage(String arch, String variant, String uname) {
     String platform = "linux/" + arch + (variant == null ? "" : "/" + variant);
     TarBuilder l0 = TarBuilder.tar();
     l0.dir("bin");

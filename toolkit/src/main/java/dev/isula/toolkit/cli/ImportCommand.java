@@ -131,7 +131,14 @@ final class ImportCommand implements Callable<Integer> {
     Platform wanted = Platform.parse(platform);
     Consumer<String> log =
         global.quiet
-            ? s -> {}
+            ? line -> {
+              if (line.startsWith("warning:")) {
+                synchronized (err) {
+                  err.println(line);
+                  err.flush();
+                }
+              }
+            }
             : line -> {
               synchronized (err) {
                 err.println(line);

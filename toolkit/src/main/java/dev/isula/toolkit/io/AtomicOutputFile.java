@@ -33,8 +33,10 @@ public final class AtomicOutputFile implements AutoCloseable {
       throw new java.nio.file.NoSuchFileException(
           String.valueOf(dir), null, "output directory does not exist");
     }
-    this.temp = Files.createTempFile(dir, "." + this.target.getFileName() + ".", ".partial");
-    this.channel = FileChannel.open(temp, StandardOpenOption.WRITE);
+    // not createTempFile: that makes the file 0600, and the result should get the usual
+    // permissions (0666 less the umask), as any other new file would
+    this.temp = partialName(this.target);
+    this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     this.stream = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 20);
     Path t = temp;
     this.cleanup =
@@ -47,6 +49,11 @@ public final class AtomicOutputFile implements AutoCloseable {
               }
             });
     Runtime.getRuntime().addShutdownHook(cleanup);
+  }
+
+  private static Path partialName(Path target) {
+    String random = Long.toUnsignedString(new java.security.SecureRandom().nextLong(), 36);
+    return target.resolveSibling("." + target.getFileName() + "." + random + ".partial");
   }
 
   /** Starts writing a new version of {@code target}. */

@@ -1,6 +1,7 @@
 package dev.isula.toolkit.rootfs;
 
 import dev.isula.toolkit.api.IsulaException;
+import dev.isula.toolkit.api.UnsupportedFormatException;
 import dev.isula.toolkit.tar.EntrySink;
 import dev.isula.toolkit.tar.EntryType;
 import dev.isula.toolkit.tar.TarEntry;
@@ -67,7 +68,16 @@ public final class DirectoryRootfsReader {
     }
     children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
     for (Path child : children) {
-      String name = prefix + child.getFileName();
+      String base = child.getFileName().toString();
+      if (base.indexOf('\uFFFD') >= 0) {
+        throw new UnsupportedFormatException(
+            child
+                + ": this file name is not valid in the JVM's file name encoding ("
+                + System.getProperty("sun.jnu.encoding")
+                + ") and would be changed; run with a UTF-8 locale (LC_ALL=C.UTF-8), or import a"
+                + " tarball of the directory instead (tar -C DIR -c . | isula import - ...)");
+      }
+      String name = prefix + base;
       Map<String, Object> a = Files.readAttributes(child, "unix:*", LinkOption.NOFOLLOW_LINKS);
       int mode = (Integer) a.get("mode");
       int fmt = mode & S_IFMT;

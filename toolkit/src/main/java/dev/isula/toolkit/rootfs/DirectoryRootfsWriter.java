@@ -3,6 +3,7 @@ package dev.isula.toolkit.rootfs;
 import dev.isula.toolkit.api.InvalidImageException;
 import dev.isula.toolkit.api.IsulaException;
 import dev.isula.toolkit.api.UnsafeEntryException;
+import dev.isula.toolkit.api.UnsupportedFormatException;
 import dev.isula.toolkit.tar.EntryNames;
 import dev.isula.toolkit.tar.EntrySink;
 import dev.isula.toolkit.tar.EntryType;
@@ -90,6 +91,12 @@ public final class DirectoryRootfsWriter implements EntrySink {
     if (name.isEmpty()) {
       return; // the root directory is the target itself
     }
+    if (EntryNames.baseName(name).startsWith(".wh.")) {
+      throw new UnsafeEntryException(
+          "entry '"
+              + TarReader.printable(name)
+              + "': whiteout names cannot be part of a root filesystem");
+    }
     String parent = EntryNames.parent(name);
     if (created.get(parent) != EntryType.DIRECTORY) {
       throw new UnsafeEntryException(
@@ -99,7 +106,7 @@ public final class DirectoryRootfsWriter implements EntrySink {
               + TarReader.printable(parent)
               + "' is not a directory of this rootfs; refusing to write through it");
     }
-    Path path = root.resolve(name);
+    Path path = resolve(name);
     EntryType existing = created.get(name);
     if (existing != null) {
       if (existing == EntryType.DIRECTORY) {
@@ -145,7 +152,7 @@ public final class DirectoryRootfsWriter implements EntrySink {
                   + TarReader.printable(target)
                   + "', which is not a file of this rootfs");
         }
-        Files.createLink(path, root.resolve(target));
+        Files.createLink(path, resolve(target));
         created.put(name, t);
         entries++;
         return;
@@ -176,6 +183,19 @@ public final class DirectoryRootfsWriter implements EntrySink {
     entries++;
   }
 
+  private Path resolve(String name) throws UnsupportedFormatException {
+    try {
+      return root.resolve(name);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new UnsupportedFormatException(
+          "entry '"
+              + TarReader.printable(name)
+              + "': this name cannot be written as a file name here (file names are "
+              + System.getProperty("sun.jnu.encoding")
+              + "; run with a UTF-8 locale such as LC_ALL=C.UTF-8, or use --rootfs-format tar)");
+    }
+  }
+
   private void writeFile(Path path, TarEntry entry, InputStream content) throws IOException {
     try (OutputStream out =
         Files.newOutputStream(
@@ -204,8 +224,10 @@ public final class DirectoryRootfsWriter implements EntrySink {
       ownersSkipped++;
     }
     if (!symlink) {
-      // after chown, which clears setuid/setgid
-      Files.setAttribute(path, "unix:mode", e.mode(), LinkOption.NOFOLLOW_LINKS);
+      // after chown, which clears setuid/setgid. Without NOFOLLOW_LINKS the JDK uses chmod(2) on
+      // the path; with it, it would open the file, which blocks on a fifo and opens devices.
+      // The path is one this writer just created and it is not a symlink.
+      Files.setAttribute(path, "unix:mode", e.mode());
     }
     if (!e.xattrs().isEmpty()) {
       for (String failed : Xattrs.set(path, e.xattrs(), symlink)) {
@@ -216,12 +238,19 @@ public final class DirectoryRootfsWriter implements EntrySink {
   }
 
   private static void setMtime(Path path, TarEntry e) throws IOException {
+    if (e.type() == EntryType.FIFO || e.type().isDevice()) {
+      // the JDK sets times through an open file descriptor: opening a fifo blocks, opening a
+      // device talks to its driver. touch -h uses utimensat(2) on the name instead.
+      String stamp = "@" + e.mtimeSeconds() + "." + String.format("%09d", e.mtimeNanos());
+      run(List.of("touch", "-h", "-c", "-d", stamp, "--", path.toString()), e.name());
+      return;
+    }
     FileTime t = FileTime.from(java.time.Instant.ofEpochSecond(e.mtimeSeconds(), e.mtimeNanos()));
     Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
         .setTimes(t, null, null);
   }
 
-  private static void run(List<String> cmd, String name) throws IOException, InvalidImageException {
+  private static void run(List<String> cmd, String name) throws IOException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out =
         new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

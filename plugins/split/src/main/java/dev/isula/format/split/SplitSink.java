@@ -73,6 +73,10 @@ final class SplitSink implements ImageSink {
     Path finalRootfs = outDir.resolve(format.equals("dir") ? "rootfs" : "rootfs.tar");
     Rootfs rootfs = null;
     boolean done = false;
+    boolean createdDir = created;
+    // on Ctrl-C or SIGTERM, leave nothing behind either (kill -9 cannot be caught)
+    Thread hook = new Thread(() -> discard(createdDir));
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
       rootfs = format.equals("dir") ? writeDirectory(image) : writeTar(image);
       SplitRecord record =
@@ -89,16 +93,28 @@ final class SplitSink implements ImageSink {
       Files.move(rootfs.written(), finalRootfs, StandardCopyOption.ATOMIC_MOVE);
       done = true;
     } finally {
-      if (!done) {
-        if (rootfs != null) {
-          Trees.deleteRecursively(rootfs.written());
-        }
-        Trees.deleteRecursively(outDir.resolve(".rootfs.partial"));
-        Files.deleteIfExists(outDir.resolve(EMPTY_TAR));
-        if (created) {
-          Trees.deleteRecursively(outDir);
-        }
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running and cleans up
       }
+      if (!done) {
+        discard(created);
+      }
+    }
+  }
+
+  /** Removes everything this sink may have written. */
+  private void discard(boolean createdDir) {
+    try {
+      Trees.deleteRecursively(outDir.resolve(".rootfs.partial"));
+      Trees.deleteRecursively(outDir.resolve(".rootfs.tar.partial"));
+      Files.deleteIfExists(outDir.resolve(EMPTY_TAR));
+      if (createdDir) {
+        Trees.deleteRecursively(outDir);
+      }
+    } catch (IOException e) {
+      options.log().accept("warning: could not clean up " + outDir + ": " + e.getMessage());
     }
   }
 
