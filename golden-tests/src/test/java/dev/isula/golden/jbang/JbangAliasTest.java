@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,6 +55,7 @@ class JbangAliasTest {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
     pb.environment().put("JBANG_DIR", jbangDir.toString());
     pb.environment().put("ISULA_BUNDLED_JBANG", "1");
+    pb.environment().put("ISULA_TOOLKIT_ROOT", jbangDir.resolve("store").toString());
     Path err = Files.createTempFile(jbangDir, "stderr", ".txt");
     pb.redirectError(err.toFile());
     Process p = pb.start();
@@ -104,6 +104,13 @@ class JbangAliasTest {
     return out.toByteArray();
   }
 
+  /** One step of the end-to-end run: an alias invocation and what must hold afterwards. */
+  record Step(String alias, List<String> args, Check check) {}
+
+  interface Check {
+    void verify(Result r) throws Exception;
+  }
+
   @Test
   void everyCatalogAliasRunsEndToEnd() throws Exception {
     JsonNode catalog;
@@ -114,37 +121,84 @@ class JbangAliasTest {
     catalog.get("aliases").fieldNames().forEachRemaining(aliases::add);
     Path archive = sampleArchive();
     byte[] expected = exportInProcess("docker-archive:" + archive);
-
     Path rootfsTar = work.resolve("rootfs-in.tar");
     Files.write(rootfsTar, expected);
+    Path layout = work.resolve("layout");
 
-    Map<String, List<String>> invocations =
-        Map.of(
-            "export", List.of("export@isula", "-q", archive.toString(), "out-export.tar"),
-            "isula", List.of("isula@isula", "export", "-q", archive.toString(), "out-isula.tar"),
-            "import",
+    List<Step> steps =
+        List.of(
+            new Step(
+                "export",
+                List.of("export@isula", "-q", archive.toString(), "out-export.tar"),
+                r ->
+                    assertArrayEquals(
+                        expected, Files.readAllBytes(work.resolve("out-export.tar")))),
+            new Step(
+                "isula",
+                List.of("isula@isula", "export", "-q", archive.toString(), "out-isula.tar"),
+                r ->
+                    assertArrayEquals(expected, Files.readAllBytes(work.resolve("out-isula.tar")))),
+            new Step(
+                "import",
                 List.of(
                     "import@isula",
                     "-q",
                     rootfsTar.toString(),
                     "imported:1",
                     "-o",
-                    "docker-archive:" + work.resolve("out-import.tar")));
+                    "docker-archive:" + work.resolve("out-import.tar")),
+                r -> {
+                  assertTrue(r.out().strip().matches("sha256:[0-9a-f]{64}"), r.out());
+                  // the imported image's rootfs is the tar that went in, byte for byte
+                  assertArrayEquals(
+                      expected,
+                      exportInProcess("docker-archive:" + work.resolve("out-import.tar")));
+                }),
+            new Step(
+                "load",
+                List.of("load@isula", "-i", archive.toString()),
+                r -> assertEquals("Loaded image: sample:1", r.out().strip())),
+            new Step(
+                "tag",
+                List.of("tag@isula", "sample:1", "example.org/ns/other:2"),
+                r -> assertEquals("", r.out())),
+            new Step(
+                "images",
+                List.of("images@isula"),
+                r -> {
+                  assertTrue(r.out().startsWith("REPOSITORY"), r.out());
+                  assertTrue(r.out().contains("example.org/ns/other"), r.out());
+                }),
+            new Step(
+                "inspect",
+                List.of("inspect@isula", "example.org/ns/other:2"),
+                r -> assertTrue(r.out().contains("\"example.org/ns/other:2\""), r.out())),
+            new Step(
+                "save",
+                List.of("save@isula", "example.org/ns/other:2", "-o", "saved.tar"),
+                r ->
+                    assertArrayEquals(
+                        expected, exportInProcess("docker-archive:" + work.resolve("saved.tar")))),
+            new Step(
+                "convert",
+                List.of(
+                    "convert@isula", "-q", "docker-archive:" + archive, "oci:" + layout + ":v1"),
+                r -> assertArrayEquals(expected, exportInProcess("oci:" + layout + ":v1"))),
+            new Step(
+                "rm",
+                List.of("rm@isula", "--prune", "sample:1", "example.org/ns/other:2"),
+                r -> {
+                  assertTrue(r.out().contains("Untagged: sample:1"), r.out());
+                  assertTrue(r.out().contains("Pruned"), r.out());
+                }));
     assertEquals(
-        aliases, invocations.keySet(), "every catalog alias needs an end-to-end invocation here");
-    for (Map.Entry<String, List<String>> e : invocations.entrySet()) {
-      Result r = jbang(work, e.getValue().toArray(String[]::new));
-      assertEquals(0, r.exit(), e.getKey() + "@isula failed: " + r.stderr());
-      Path out = work.resolve("out-" + e.getKey() + ".tar");
-      if (e.getKey().equals("import")) {
-        assertTrue(
-            r.out().strip().matches("sha256:[0-9a-f]{64}"), "image id on stdout: " + r.out());
-        // the imported image's rootfs is the tar that went in, byte for byte
-        assertArrayEquals(
-            expected, exportInProcess("docker-archive:" + out + ":imported:1"), "import@isula");
-      } else {
-        assertArrayEquals(expected, Files.readAllBytes(out), e.getKey() + "@isula output differs");
-      }
+        aliases,
+        steps.stream().map(Step::alias).collect(java.util.stream.Collectors.toSet()),
+        "every catalog alias needs an end-to-end invocation here");
+    for (Step step : steps) {
+      Result r = jbang(work, step.args().toArray(String[]::new));
+      assertEquals(0, r.exit(), step.alias() + "@isula failed: " + r.stderr());
+      step.check().verify(r);
     }
   }
 

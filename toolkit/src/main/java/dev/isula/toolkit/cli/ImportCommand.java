@@ -75,8 +75,7 @@ final class ImportCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--output"},
       paramLabel = "TARGET",
-      required = true,
-      description = "Where to write the image.")
+      description = "Where to write the image (default: the local store, named REFERENCE).")
   String target;
 
   @Option(
@@ -154,6 +153,9 @@ final class ImportCommand implements Callable<Integer> {
             .log(log)
             .build();
     long start = System.nanoTime();
+    if (target == null) {
+      target = "store:";
+    }
     try (ImageSink sink = registry.openSink(target, writeOptions)) {
       ReadOptions.Builder read =
           ReadOptions.builder()

@@ -21,14 +21,26 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = IsulaCli.Version.class,
     description = "Convert container images between their on-disk forms, without a daemon.",
-    subcommands = {ExportCommand.class, ImportCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      ExportCommand.class,
+      ImportCommand.class,
+      LoadCommand.class,
+      SaveCommand.class,
+      ImagesCommand.class,
+      InspectCommand.class,
+      TagCommand.class,
+      RmCommand.class,
+      ConvertCommand.class,
+      CommandLine.HelpCommand.class
+    },
     footer = {
       "",
       "Image references use skopeo's transport syntax:",
       "  docker-archive:PATH[:NAME:TAG|:@N]   docker save / skopeo / podman archives",
       "  oci:DIR[:TAG]                         an OCI image layout directory",
       "  oci-archive:PATH[:TAG]                a tar of an OCI image layout",
-      "  PATH                                  any of the above, detected by content"
+      "  PATH                                  any of the above, detected by content",
+      "  [store:]NAME[:TAG] | sha256:ID        an image of the local store"
     })
 public final class IsulaCli {
   public static final int OK = 0;

@@ -5,7 +5,30 @@ package dev.isula.toolkit.image;
  * docker.io/library/busybox:latest} compare equal.
  */
 public final class ImageName {
+  private static final String COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+  private static final String HOST =
+      "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+          + "(?::[0-9]+)?";
+  private static final java.util.regex.Pattern REFERENCE =
+      java.util.regex.Pattern.compile(
+          "(?:"
+              + HOST
+              + "/)?"
+              + COMPONENT
+              + "(?:/"
+              + COMPONENT
+              + ")*"
+              + "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+              + "(?:@sha256:[0-9a-f]{64})?");
+
   private ImageName() {}
+
+  /**
+   * True if {@code name} is a valid docker image reference ({@code [host/]path[:tag][@digest]}).
+   */
+  public static boolean isValid(String name) {
+    return name.length() <= 255 && REFERENCE.matcher(name).matches();
+  }
 
   /** The fully qualified form: {@code docker.io/library/busybox:latest}. */
   public static String normalize(String name) {

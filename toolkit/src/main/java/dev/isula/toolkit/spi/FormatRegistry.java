@@ -118,7 +118,8 @@ public final class FormatRegistry {
 
   /**
    * Splits a user reference into a format and its transport-specific rest: {@code
-   * oci-archive:x.tar:v1} names its transport; a bare path is detected by content.
+   * oci-archive:x.tar:v1} names its transport; an existing bare path is detected by content;
+   * anything else goes to a format that takes bare names (the local store: {@code busybox:1.36}).
    */
   public ParsedReference parse(String reference) throws IOException, IsulaException {
     Matcher m = TRANSPORT.matcher(reference);
@@ -127,18 +128,26 @@ public final class FormatRegistry {
       if (f != null) {
         return new ParsedReference(f, m.group(2));
       }
-      if (!Files.exists(Path.of(reference))) {
-        throw new UnsupportedFormatException(
-            "unknown transport '"
-                + m.group(1)
-                + "' in '"
-                + reference
-                + "' (known: "
-                + knownIds()
-                + ")");
+    }
+    if (Files.exists(Path.of(reference))) {
+      return new ParsedReference(detect(Path.of(reference)), reference);
+    }
+    for (ImageFormat f : detectionOrder) {
+      if (f.acceptsBareName(reference)) {
+        return new ParsedReference(f, reference);
       }
     }
-    return new ParsedReference(detect(Path.of(reference)), reference);
+    if (m.matches()) {
+      throw new UnsupportedFormatException(
+          "unknown transport '"
+              + m.group(1)
+              + "' in '"
+              + reference
+              + "' (known: "
+              + knownIds()
+              + ")");
+    }
+    throw new NoSuchFileException(reference);
   }
 
   /** Parses and opens in one step. */
@@ -156,6 +165,16 @@ public final class FormatRegistry {
       throws IOException, IsulaException {
     Matcher m = TRANSPORT.matcher(reference);
     ImageFormat f = m.matches() ? byId.get(m.group(1)) : null;
+    String rest = f == null ? null : m.group(2);
+    if (f == null) {
+      for (ImageFormat candidate : detectionOrder) {
+        if (candidate.canWrite() && candidate.acceptsBareName(reference)) {
+          f = candidate;
+          rest = reference;
+          break;
+        }
+      }
+    }
     if (f == null) {
       throw new dev.isula.toolkit.api.UsageException(
           "'"
@@ -170,7 +189,7 @@ public final class FormatRegistry {
     if (!f.canWrite()) {
       throw new UnsupportedFormatException("the " + f.id() + " transport cannot be written to");
     }
-    return f.openSink(m.group(2), options);
+    return f.openSink(rest, options);
   }
 
   /** A reference split into its format and the part that format interprets. */

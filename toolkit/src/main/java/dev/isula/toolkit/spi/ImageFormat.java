@@ -41,6 +41,22 @@ public interface ImageFormat {
    */
   ImageSource open(String reference, ReadOptions options) throws IsulaException, IOException;
 
+  /**
+   * References (transport-specific parts, as for {@link #open}) to each image {@code reference}
+   * holds: what {@code load} reads from an archive with several images. Default: just the one.
+   */
+  default java.util.List<String> list(String reference) throws IsulaException, IOException {
+    return java.util.List.of(reference);
+  }
+
+  /**
+   * True if this format takes {@code reference}, given without a transport and naming no existing
+   * file, as its own: the local store takes image names ({@code busybox:1.36}).
+   */
+  default boolean acceptsBareName(String reference) {
+    return false;
+  }
+
   /** True if {@link #openSink} is implemented. */
   default boolean canWrite() {
     return false;

@@ -87,4 +87,27 @@ public final class DockerArchiveFormat implements ImageFormat {
     String name = ref.selector() != null ? ref.selector() : options.name();
     return new DockerArchiveSink(Path.of(ref.path()), name, options);
   }
+
+  @Override
+  public java.util.List<String> list(String reference) throws IsulaException, IOException {
+    PathReference ref = PathReference.parse(reference);
+    if (ref.selector() != null) {
+      return java.util.List.of(reference);
+    }
+    try (FileTree tree = FileTree.open(Path.of(ref.path()));
+        java.io.InputStream in = tree.open("manifest.json")) {
+      com.fasterxml.jackson.databind.JsonNode manifest =
+          dev.isula.toolkit.json.Json.parse(
+              dev.isula.toolkit.json.Json.readCapped(
+                  in,
+                  dev.isula.toolkit.json.Json.MAX_MANIFEST_BYTES,
+                  ref.path() + ": manifest.json"),
+              ref.path() + ": manifest.json");
+      java.util.List<String> out = new java.util.ArrayList<>();
+      for (int i = 0; i < manifest.size(); i++) {
+        out.add(ref.path() + ":@" + i);
+      }
+      return out;
+    }
+  }
 }

@@ -8,6 +8,7 @@ import dev.isula.toolkit.compress.Compression;
 import dev.isula.toolkit.hash.Digest;
 import dev.isula.toolkit.image.Image;
 import dev.isula.toolkit.image.ImageName;
+import dev.isula.toolkit.image.Layer;
 import dev.isula.toolkit.image.LayerBlobs;
 import dev.isula.toolkit.io.AtomicOutputFile;
 import dev.isula.toolkit.json.Json;
@@ -21,16 +22,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Writes an image as a classic docker-archive (named by the reference, else by the image's own
- * names), the layout every loader understands ({@code docker load}, {@code podman load}, {@code
- * isula load}, skopeo): {@code <id>/layer.tar} (uncompressed), {@code <id>/VERSION}, {@code
- * <id>/json}, {@code <config-hex>.json}, {@code manifest.json} and {@code repositories}. Layer
- * directory ids are chain digests, so identical layers at different depths never collide. The file
- * appears only when complete.
+ * Writes images as a classic docker-archive, the layout every loader understands ({@code docker
+ * load}, {@code podman load}, {@code isula load}, skopeo): {@code <id>/layer.tar} (uncompressed),
+ * {@code <id>/VERSION}, {@code <id>/json}, {@code <config-hex>.json}, {@code manifest.json} and
+ * {@code repositories}. Layer directory ids are chain digests, so identical layers at different
+ * depths never collide and layers shared by several images are stored once. Images are named by the
+ * reference (for one image), else by their own names. The file appears only when complete.
  */
 final class DockerArchiveSink implements ImageSink {
   private final Path file;
@@ -50,59 +53,70 @@ final class DockerArchiveSink implements ImageSink {
 
   @Override
   public void write(Image image) throws IOException, IsulaException {
-    List<LayerBlobs.Prepared> layers = new ArrayList<>();
+    writeAll(List.of(image));
+  }
+
+  @Override
+  public void writeAll(List<Image> images) throws IOException, IsulaException {
     try (AtomicOutputFile out = AtomicOutputFile.create(file)) {
-      for (var layer : image.layers()) {
-        options.log().accept("preparing " + layer.describe());
-        layers.add(LayerBlobs.prepare(layer, Compression.NONE, options.threads()));
-      }
       TarWriter w = new TarWriter(out.stream());
-      byte[] config = image.configBytes();
-      String configName = Digest.sha256(config).hex() + ".json";
-      List<String> layerPaths = new ArrayList<>();
-      String parent = null;
-      for (LayerBlobs.Prepared p : layers) {
-        String id =
-            Digest.sha256(
-                    ((parent == null ? "" : parent) + " " + p.diffId())
-                        .getBytes(StandardCharsets.UTF_8))
-                .hex();
-        putDir(w, id);
-        putFile(w, id + "/VERSION", "1.0".getBytes(StandardCharsets.UTF_8));
-        ObjectNode v1 = JsonNodeFactory.instance.objectNode();
-        v1.put("id", id);
-        if (parent != null) {
-          v1.put("parent", parent);
-        }
-        putFile(w, id + "/json", Json.compact(v1));
-        w.putEntry(entry(id + "/layer.tar", p.size()));
-        p.copyTo(new TarContentStream(w));
-        layerPaths.add(id + "/layer.tar");
-        parent = id;
-      }
-      putFile(w, configName, config);
-      List<String> tags = new ArrayList<>();
-      for (String n : name != null ? List.of(name) : image.names()) {
-        tags.add(ImageName.familiar(n));
-      }
+      Set<String> written = new HashSet<>();
       ArrayNode manifest = JsonNodeFactory.instance.arrayNode();
-      ObjectNode m = manifest.addObject();
-      m.put("Config", configName);
-      ArrayNode repoTags = m.putArray("RepoTags");
-      tags.forEach(repoTags::add);
-      ArrayNode lp = m.putArray("Layers");
-      layerPaths.forEach(lp::add);
-      putFile(w, "manifest.json", Json.compact(manifest));
-      if (!tags.isEmpty() && parent != null) {
-        ObjectNode repos = JsonNodeFactory.instance.objectNode();
-        for (String tag : tags) {
-          int colon = tag.lastIndexOf(':');
-          ObjectNode repo =
-              repos.has(tag.substring(0, colon))
-                  ? (ObjectNode) repos.get(tag.substring(0, colon))
-                  : repos.putObject(tag.substring(0, colon));
-          repo.put(tag.substring(colon + 1), parent);
+      ObjectNode repos = JsonNodeFactory.instance.objectNode();
+      for (Image image : images) {
+        String parent = null;
+        List<String> layerPaths = new ArrayList<>();
+        for (Layer layer : image.layers()) {
+          String id =
+              Digest.sha256(
+                      ((parent == null ? "" : parent) + " " + layer.diffId())
+                          .getBytes(StandardCharsets.UTF_8))
+                  .hex();
+          if (written.add(id)) {
+            options.log().accept("writing " + layer.describe());
+            try (LayerBlobs.Prepared p =
+                LayerBlobs.prepare(layer, Compression.NONE, options.threads())) {
+              putDir(w, id);
+              putFile(w, id + "/VERSION", "1.0".getBytes(StandardCharsets.UTF_8));
+              ObjectNode v1 = JsonNodeFactory.instance.objectNode();
+              v1.put("id", id);
+              if (parent != null) {
+                v1.put("parent", parent);
+              }
+              putFile(w, id + "/json", Json.compact(v1));
+              w.putEntry(entry(id + "/layer.tar", p.size()));
+              p.copyTo(new TarContentStream(w));
+            }
+          }
+          layerPaths.add(id + "/layer.tar");
+          parent = id;
         }
+        byte[] config = image.configBytes();
+        String configName = Digest.sha256(config).hex() + ".json";
+        if (written.add(configName)) {
+          putFile(w, configName, config);
+        }
+        List<String> tags = new ArrayList<>();
+        for (String n : name != null && images.size() == 1 ? List.of(name) : image.names()) {
+          tags.add(ImageName.familiar(n));
+        }
+        ObjectNode m = manifest.addObject();
+        m.put("Config", configName);
+        ArrayNode repoTags = m.putArray("RepoTags");
+        tags.forEach(repoTags::add);
+        ArrayNode lp = m.putArray("Layers");
+        layerPaths.forEach(lp::add);
+        if (parent != null) {
+          for (String tag : tags) {
+            int colon = tag.lastIndexOf(':');
+            String repo = tag.substring(0, colon);
+            ObjectNode r = repos.has(repo) ? (ObjectNode) repos.get(repo) : repos.putObject(repo);
+            r.put(tag.substring(colon + 1), parent);
+          }
+        }
+      }
+      putFile(w, "manifest.json", Json.compact(manifest));
+      if (!repos.isEmpty()) {
         putFile(w, "repositories", Json.compact(repos));
       }
       for (Map.Entry<String, byte[]> extra : options.extraFiles().entrySet()) {
@@ -110,10 +124,6 @@ final class DockerArchiveSink implements ImageSink {
       }
       w.finish();
       out.commit();
-    } finally {
-      for (LayerBlobs.Prepared p : layers) {
-        p.close();
-      }
     }
   }
 

@@ -72,4 +72,15 @@ public final class OciArchiveFormat implements ImageFormat {
     String tag = ref.selector() != null ? ref.selector() : options.name();
     return new OciArchiveSink(Path.of(ref.path()), tag, options);
   }
+
+  @Override
+  public java.util.List<String> list(String reference) throws IsulaException, IOException {
+    PathReference ref = PathReference.parse(reference);
+    if (ref.selector() != null) {
+      return java.util.List.of(reference);
+    }
+    try (FileTree tree = FileTree.open(Path.of(ref.path()))) {
+      return OciLayoutReader.list(tree, ref.path());
+    }
+  }
 }

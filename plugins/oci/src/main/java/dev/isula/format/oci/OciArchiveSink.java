@@ -45,49 +45,63 @@ final class OciArchiveSink implements ImageSink {
 
   @Override
   public void write(Image image) throws IOException, IsulaException {
-    List<LayerBlobs.Prepared> layers = new ArrayList<>();
+    writeAll(List.of(image));
+  }
+
+  /** Several images, each under its tag (the sink's for one image, else the image's own name). */
+  @Override
+  public void writeAll(List<Image> images) throws IOException, IsulaException {
     try (AtomicOutputFile out = AtomicOutputFile.create(file)) {
-      for (var layer : image.layers()) {
-        options.log().accept("preparing " + layer.describe());
-        layers.add(LayerBlobs.prepare(layer, options.compression(), options.threads()));
-      }
-      byte[] config = image.configBytes();
-      byte[] manifest = ManifestBuilder.forImage(image, layers);
       TarWriter w = new TarWriter(out.stream());
       putFile(
           w, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
       putDir(w, "blobs");
       putDir(w, "blobs/sha256");
       Set<Digest> written = new HashSet<>();
-      for (LayerBlobs.Prepared p : layers) {
-        if (written.add(p.digest())) {
-          w.putEntry(entry("blobs/sha256/" + p.digest().hex(), p.size()));
-          p.copyTo(new TarContentStream(w));
-        }
-      }
-      putFile(w, "blobs/sha256/" + Digest.sha256(config).hex(), config);
-      Digest md = Digest.sha256(manifest);
-      if (written.add(md)) {
-        putFile(w, "blobs/sha256/" + md.hex(), manifest);
-      }
       ObjectNode index = JsonNodeFactory.instance.objectNode();
       index.put("schemaVersion", 2);
       index.put("mediaType", MediaTypes.OCI_INDEX);
       ArrayNode manifests = index.putArray("manifests");
-      ObjectNode d = manifests.addObject();
-      d.put("mediaType", MediaTypes.OCI_MANIFEST);
-      d.put("digest", md.toString());
-      d.put("size", manifest.length);
-      if (tag != null) {
-        d.putObject("annotations").put(OciLayoutReader.REF_NAME, tag);
+      for (Image image : images) {
+        List<LayerBlobs.Prepared> layers = new ArrayList<>();
+        try {
+          for (var layer : image.layers()) {
+            options.log().accept("writing " + layer.describe());
+            LayerBlobs.Prepared p =
+                LayerBlobs.prepare(layer, options.compression(), options.threads());
+            layers.add(p);
+            if (written.add(p.digest())) {
+              w.putEntry(entry("blobs/sha256/" + p.digest().hex(), p.size()));
+              p.copyTo(new TarContentStream(w));
+            }
+          }
+          byte[] config = image.configBytes();
+          if (written.add(Digest.sha256(config))) {
+            putFile(w, "blobs/sha256/" + Digest.sha256(config).hex(), config);
+          }
+          byte[] manifest = ManifestBuilder.forImage(image, layers);
+          Digest md = Digest.sha256(manifest);
+          if (written.add(md)) {
+            putFile(w, "blobs/sha256/" + md.hex(), manifest);
+          }
+          String ref =
+              images.size() == 1 ? tag : image.names().isEmpty() ? null : image.names().get(0);
+          ObjectNode d = manifests.addObject();
+          d.put("mediaType", MediaTypes.OCI_MANIFEST);
+          d.put("digest", md.toString());
+          d.put("size", manifest.length);
+          if (ref != null) {
+            d.putObject("annotations").put(OciLayoutReader.REF_NAME, ref);
+          }
+        } finally {
+          for (LayerBlobs.Prepared p : layers) {
+            p.close();
+          }
+        }
       }
       putFile(w, "index.json", Json.compact(index));
       w.finish();
       out.commit();
-    } finally {
-      for (LayerBlobs.Prepared p : layers) {
-        p.close();
-      }
     }
   }
 

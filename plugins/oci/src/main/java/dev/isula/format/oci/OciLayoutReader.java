@@ -166,6 +166,25 @@ final class OciLayoutReader {
         message + (candidates.isEmpty() ? "" : ": " + String.join(", ", candidates)), candidates);
   }
 
+  /** {@code PATH:@N} for every image entry of the layout's index.json (attestations skipped). */
+  static List<String> list(FileTree tree, String path) throws IOException, IsulaException {
+    byte[] indexBytes;
+    try (InputStream in = tree.open("index.json")) {
+      indexBytes = Json.readCapped(in, Json.MAX_MANIFEST_BYTES, path + ": index.json");
+    }
+    JsonNode manifests = Json.parseObject(indexBytes, path + ": index.json").get("manifests");
+    List<String> out = new ArrayList<>();
+    if (manifests != null && manifests.isArray()) {
+      for (int i = 0; i < manifests.size(); i++) {
+        Descriptor d = Descriptor.parse(manifests.get(i), path + ": index.json");
+        if (!ManifestResolver.isAttestation(d)) {
+          out.add(path + ":@" + i);
+        }
+      }
+    }
+    return out;
+  }
+
   static dev.isula.toolkit.blob.BlobSource blob(FileTree tree, String where, Digest d)
       throws IsulaException {
     String name = "blobs/" + d.algorithm() + "/" + d.hex();

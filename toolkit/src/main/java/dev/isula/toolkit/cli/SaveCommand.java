@@ -1,0 +1,97 @@
+package dev.isula.toolkit.cli;
+
+import dev.isula.toolkit.api.UsageException;
+import dev.isula.toolkit.image.Image;
+import dev.isula.toolkit.image.ImageName;
+import dev.isula.toolkit.image.Platform;
+import dev.isula.toolkit.spi.FormatRegistry;
+import dev.isula.toolkit.spi.ImageSink;
+import dev.isula.toolkit.spi.ImageSource;
+import dev.isula.toolkit.spi.ReadOptions;
+import dev.isula.toolkit.spi.WriteOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code isula save}: images into one archive. */
+@Command(
+    name = "save",
+    mixinStandardHelpOptions = true,
+    description = "Save images into one archive (layers shared by several images are stored once).",
+    footer = {
+      "",
+      "Examples:",
+      "  isula save busybox:latest alpine:3.19 -o images.tar",
+      "  isula save app:1 --format oci-archive -o app-oci.tar",
+      "",
+      "Exit status: 0 on success, 1 on failure (nothing is left at PATH), 2 on bad usage."
+    })
+final class SaveCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin GlobalOptions global;
+
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "IMAGE",
+      description = "Images (names in the store, or any reference).")
+  List<String> images;
+
+  @Option(
+      names = {"-o", "--output"},
+      required = true,
+      paramLabel = "PATH",
+      description = "The archive (or, for --format oci, the layout directory) to write.")
+  String output;
+
+  @Option(
+      names = "--format",
+      paramLabel = "docker-archive|oci-archive|oci",
+      description = "Archive format (default: ${DEFAULT-VALUE}).")
+  String format = "docker-archive";
+
+  @Option(
+      names = "--platform",
+      paramLabel = "OS/ARCH[/VARIANT]",
+      description = "For multi-platform sources (default: ${DEFAULT-VALUE}).")
+  String platform = Platform.host().toString();
+
+  @Override
+  public Integer call() throws Exception {
+    if (!List.of("docker-archive", "oci-archive", "oci").contains(format)) {
+      throw new UsageException("--format must be docker-archive, oci-archive or oci");
+    }
+    var log = Progress.to(spec.commandLine().getErr(), global.quiet);
+    FormatRegistry registry = FormatRegistry.load();
+    ReadOptions read = ReadOptions.builder().platform(Platform.parse(platform)).log(log).build();
+    List<ImageSource> sources = new ArrayList<>();
+    try {
+      List<Image> toSave = new ArrayList<>();
+      for (String ref : images) {
+        ImageSource s = registry.open(ref, read);
+        sources.add(s);
+        Image image = s.image();
+        // a name given on the command line is the one saved; an id saves the image's own names
+        if (ImageName.isValid(ref) && !ref.matches("(sha256:)?[0-9a-f]{3,64}")) {
+          image = image.withNames(List.of(ref));
+        }
+        toSave.add(image);
+      }
+      try (ImageSink sink =
+          registry.openSink(format + ":" + output, WriteOptions.builder().log(log).build())) {
+        sink.writeAll(toSave);
+      }
+    } finally {
+      for (ImageSource s : sources) {
+        s.close();
+      }
+    }
+    return IsulaCli.OK;
+  }
+}
