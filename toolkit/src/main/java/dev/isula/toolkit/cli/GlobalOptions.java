@@ -1,5 +1,6 @@
 package dev.isula.toolkit.cli;
 
+import dev.isula.toolkit.spi.PluginPath;
 import dev.isula.toolkit.store.ImageStores;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -13,6 +14,16 @@ public final class GlobalOptions {
 
   @Option(names = "--debug", description = "On failure, print the stack trace too.")
   boolean debug;
+
+  @Option(
+      names = "--plugin-path",
+      paramLabel = "DIR[:DIR...]",
+      description =
+          "Directories (or jars) with format plugins to load, e.g. the dir: transport"
+              + " (also $ISULA_PLUGIN_PATH).")
+  void pluginPath(String dirs) {
+    PluginPath.install(dirs);
+  }
 
   @Option(
       names = "--root",

@@ -55,6 +55,15 @@ public final class IsulaCli {
 
   /** Runs {@code isula ARGS...} and returns the exit code. */
   public static int run(String... args) {
+    String plugins = System.getenv(dev.isula.toolkit.spi.PluginPath.ENV);
+    if (plugins != null && !plugins.isBlank()) {
+      try {
+        dev.isula.toolkit.spi.PluginPath.install(plugins);
+      } catch (UncheckedIOException e) {
+        System.err.println("isula: " + describe(e));
+        return FAILURE;
+      }
+    }
     return commandLine().execute(args);
   }
 

@@ -1,10 +1,12 @@
 package dev.isula.format.oci;
 
 import com.google.auto.service.AutoService;
+import dev.isula.toolkit.api.ImageNotFoundException;
 import dev.isula.toolkit.api.IsulaException;
 import dev.isula.toolkit.compress.Compression;
 import dev.isula.toolkit.image.Image;
 import dev.isula.toolkit.image.ImageName;
+import dev.isula.toolkit.spi.FormatRegistry;
 import dev.isula.toolkit.spi.ImageFormat;
 import dev.isula.toolkit.spi.ImageSink;
 import dev.isula.toolkit.spi.ImageSource;
@@ -53,7 +55,23 @@ public final class StoreFormat implements ImageFormat {
   @Override
   public ImageSource open(String reference, ReadOptions options)
       throws IsulaException, IOException {
-    return ImageStores.open().open(reference, options);
+    try {
+      return ImageStores.open().open(reference, options);
+    } catch (ImageNotFoundException e) {
+      int colon = reference.indexOf(':');
+      if (colon > 0 && !reference.startsWith("sha256:") && reference.indexOf('/') < 0) {
+        // "dir:x" reads as an image name, but was probably meant as a transport
+        throw new ImageNotFoundException(
+            e.getMessage()
+                + "; if '"
+                + reference.substring(0, colon)
+                + "' is a transport, its plugin is not installed (known transports: "
+                + FormatRegistry.load().knownIds()
+                + ")",
+            e.candidates());
+      }
+      throw e;
+    }
   }
 
   @Override
