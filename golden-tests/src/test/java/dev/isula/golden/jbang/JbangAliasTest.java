@@ -239,4 +239,31 @@ class JbangAliasTest {
     assertArrayEquals(
         exportInProcess(sample.toString()), Files.readAllBytes(work.resolve("hello-rootfs.tar")));
   }
+
+  /** scripts/install-isula-command.sh gives a plain `isula` command (JBang's app installer). */
+  @Test
+  void installsAPlainIsulaCommand() throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder(REPO.resolve("scripts/install-isula-command.sh").toString())
+            .directory(work.toFile())
+            .redirectErrorStream(true);
+    pb.environment().put("JBANG_DIR", jbangDir.toString());
+    pb.environment().put("ISULA_BUNDLED_JBANG", "1");
+    Process p = pb.start();
+    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+    assertEquals(0, p.exitValue(), log);
+    Path isula = jbangDir.resolve("bin/isula");
+    assertTrue(Files.isExecutable(isula), log);
+
+    ProcessBuilder run = new ProcessBuilder(isula.toString(), "--version").directory(work.toFile());
+    run.environment().put("JBANG_DIR", jbangDir.toString());
+    run.environment().put("ISULA_BUNDLED_JBANG", "1");
+    run.environment().put("PATH", jbangDir.resolve("bin") + ":" + System.getenv("PATH"));
+    Process v = run.start();
+    String version = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(v.waitFor(5, TimeUnit.MINUTES));
+    assertEquals(0, v.exitValue());
+    assertTrue(version.matches("isula-toolkit \\S+\\s*"), version);
+  }
 }

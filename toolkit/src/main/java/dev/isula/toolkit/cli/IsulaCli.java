@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       TagCommand.class,
       RmCommand.class,
       ConvertCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
