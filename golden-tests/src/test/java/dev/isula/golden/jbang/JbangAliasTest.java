@@ -266,4 +266,23 @@ class JbangAliasTest {
     assertEquals(0, v.exitValue());
     assertTrue(version.matches("isula-toolkit \\S+\\s*"), version);
   }
+
+  /** The library example of docs/library.md runs as documented. */
+  @Test
+  void libraryExampleRuns() throws Exception {
+    Path archive = sampleArchive();
+    Path layout = work.resolve("example-layout");
+    Path rootfs = work.resolve("example-rootfs.tar");
+    Result r =
+        jbang(
+            work,
+            REPO.resolve("docs/examples/ConvertImage.java").toString(),
+            "docker-archive:" + archive,
+            "oci:" + layout + ":v1",
+            rootfs.toString());
+    assertEquals(0, r.exit(), r.stderr());
+    byte[] expected = exportInProcess("docker-archive:" + archive);
+    assertArrayEquals(expected, Files.readAllBytes(rootfs));
+    assertArrayEquals(expected, exportInProcess("oci:" + layout + ":v1"));
+  }
 }
