@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use as independent oracles (skopeo, umoci, podman,
-# buildah, oci-image-tool) and their helpers. Skips what is already there; uses sudo when not root.
+# buildah, oci-image-tool, docker-registry for the docker:// tests) and their helpers (htpasswd from
+# apache2-utils, openssl for the test CA). Skips what is already there; uses sudo when not root.
 set -euo pipefail
-packages=(skopeo umoci podman buildah oci-image-tool runc attr libcap2-bin pigz zstd xz-utils jq tar gzip mmdebstrap)
+packages=(skopeo umoci podman buildah oci-image-tool runc attr libcap2-bin pigz zstd xz-utils jq tar gzip mmdebstrap docker-registry apache2-utils openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

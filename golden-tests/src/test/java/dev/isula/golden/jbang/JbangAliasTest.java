@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.isula.golden.registry.LocalRegistry;
 import dev.isula.toolkit.compress.Compression;
 import dev.isula.toolkit.export.RootfsExporter;
 import dev.isula.toolkit.json.Json;
@@ -124,6 +125,9 @@ class JbangAliasTest {
     Path rootfsTar = work.resolve("rootfs-in.tar");
     Files.write(rootfsTar, expected);
     Path layout = work.resolve("layout");
+    LocalRegistry.requireRegistry();
+    LocalRegistry registry = LocalRegistry.plain(work.resolve("registry"));
+    Path authFile = work.resolve("auth.json");
 
     List<Step> steps =
         List.of(
@@ -190,15 +194,40 @@ class JbangAliasTest {
                 r -> {
                   assertTrue(r.out().contains("Untagged: sample:1"), r.out());
                   assertTrue(r.out().contains("Pruned"), r.out());
+                }),
+            new Step(
+                "login",
+                List.of(
+                    "login@isula",
+                    "--tls-verify=false",
+                    "--authfile",
+                    authFile.toString(),
+                    "-u",
+                    "jbang",
+                    "-p",
+                    "secret",
+                    registry.host()),
+                r -> {
+                  assertEquals("Login Succeeded!", r.out().strip());
+                  assertTrue(Files.readString(authFile).contains(registry.host()));
+                }),
+            new Step(
+                "logout",
+                List.of("logout@isula", "--authfile", authFile.toString(), registry.host()),
+                r -> {
+                  assertEquals("Removed login credentials for " + registry.host(), r.out().strip());
+                  assertFalse(Files.readString(authFile).contains(registry.host()));
                 }));
     assertEquals(
         aliases,
         steps.stream().map(Step::alias).collect(java.util.stream.Collectors.toSet()),
         "every catalog alias needs an end-to-end invocation here");
-    for (Step step : steps) {
-      Result r = jbang(work, step.args().toArray(String[]::new));
-      assertEquals(0, r.exit(), step.alias() + "@isula failed: " + r.stderr());
-      step.check().verify(r);
+    try (registry) {
+      for (Step step : steps) {
+        Result r = jbang(work, step.args().toArray(String[]::new));
+        assertEquals(0, r.exit(), step.alias() + "@isula failed: " + r.stderr());
+        step.check().verify(r);
+      }
     }
   }
 

@@ -31,6 +31,10 @@ import picocli.CommandLine.Command;
       TagCommand.class,
       RmCommand.class,
       ConvertCommand.class,
+      PullCommand.class,
+      PushCommand.class,
+      LoginCommand.class,
+      LogoutCommand.class,
       CompletionCommand.class,
       CommandLine.HelpCommand.class
     },
@@ -40,6 +44,7 @@ import picocli.CommandLine.Command;
       "  docker-archive:PATH[:NAME:TAG|:@N]   docker save / skopeo / podman archives",
       "  oci:DIR[:TAG]                         an OCI image layout directory",
       "  oci-archive:PATH[:TAG]                a tar of an OCI image layout",
+      "  docker://HOST[:PORT]/REPO[:TAG|@DIGEST]  an image in a container registry",
       "  PATH                                  any of the above, detected by content",
       "  [store:]NAME[:TAG] | sha256:ID        an image of the local store"
     })
@@ -78,6 +83,7 @@ public final class IsulaCli {
 
   /** The configured picocli command line (tests use it to capture output). */
   public static CommandLine commandLine() {
+    GlobalOptions.resetRegistrySettings();
     CommandLine cl = new CommandLine(IsulaCli.class);
     cl.setParameterExceptionHandler(
         (ex, argv) -> {
@@ -87,6 +93,17 @@ public final class IsulaCli {
           err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more.");
           err.flush();
           return USAGE;
+        });
+    cl.setExecutionStrategy(
+        parseResult -> {
+          try {
+            return new CommandLine.RunLast().execute(parseResult);
+          } catch (OutOfMemoryError | StackOverflowError e) {
+            // an input too big for the heap, or hostile: still one clear line, exit 1
+            java.util.List<CommandLine> ran = parseResult.asCommandLineList();
+            throw new CommandLine.ExecutionException(
+                ran.get(ran.size() - 1), e.toString(), new OutOfResources(e));
+          }
         });
     cl.setExecutionExceptionHandler(
         (ex, c, parseResult) -> {
@@ -105,7 +122,7 @@ public final class IsulaCli {
   /** One line saying what went wrong, naming the file or entry. */
   static String describe(Throwable ex) {
     Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
-    if (e instanceof IsulaException) {
+    if (e instanceof IsulaException || e instanceof OutOfResources) {
       return e.getMessage();
     }
     if (e instanceof NoSuchFileException f) {
@@ -126,6 +143,21 @@ public final class IsulaCli {
       return "I/O error: " + e.getMessage();
     }
     return "internal error: " + e + " (run with --debug for details)";
+  }
+
+  /** The JVM ran out of heap or stack: reported in one line like any other failure. */
+  static final class OutOfResources extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    OutOfResources(VirtualMachineError cause) {
+      super(
+          cause instanceof StackOverflowError
+              ? "input nested too deeply (stack overflow)"
+              : "out of memory: the input needs more than the "
+                  + (Runtime.getRuntime().maxMemory() >> 20)
+                  + " MiB of heap this JVM may use (raise it with -Xmx, e.g. in JAVA_TOOL_OPTIONS)",
+          cause);
+    }
   }
 
   /** Version from the jar manifest. */

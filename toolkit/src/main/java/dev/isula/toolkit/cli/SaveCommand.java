@@ -47,7 +47,9 @@ final class SaveCommand implements Callable<Integer> {
       names = {"-o", "--output"},
       required = true,
       paramLabel = "PATH",
-      description = "The archive (or, for --format oci, the layout directory) to write.")
+      description =
+          "The archive (or, for --format oci, the layout directory) to write; or a registry"
+              + " reference, docker://HOST[:PORT]/REPO:TAG, for one image.")
   String output;
 
   @Option(
@@ -67,7 +69,8 @@ final class SaveCommand implements Callable<Integer> {
     if (!List.of("docker-archive", "oci-archive", "oci").contains(format)) {
       throw new UsageException("--format must be docker-archive, oci-archive or oci");
     }
-    var log = Progress.to(spec.commandLine().getErr(), global.quiet);
+    var err = spec.commandLine().getErr();
+    var log = Progress.lines(err, global.quiet);
     FormatRegistry registry = FormatRegistry.load();
     ReadOptions read = ReadOptions.builder().platform(Platform.parse(platform)).log(log).build();
     List<ImageSource> sources = new ArrayList<>();
@@ -84,8 +87,21 @@ final class SaveCommand implements Callable<Integer> {
         toSave.add(image);
       }
       try (ImageSink sink =
-          registry.openSink(format + ":" + output, WriteOptions.builder().log(log).build())) {
-        sink.writeAll(toSave);
+          registry.openSink(
+              // a registry reference (docker://HOST/REPO:TAG) names its own transport
+              output.contains("://") ? output : format + ":" + output,
+              WriteOptions.builder().log(log).build())) {
+        long total = 0;
+        for (Image i : toSave) {
+          total += ProgressDisplay.size(i);
+        }
+        try (ProgressDisplay progress = ProgressDisplay.start("save", total, err, global.quiet)) {
+          List<Image> tracked = new ArrayList<>();
+          for (Image i : toSave) {
+            tracked.add(progress.track(i));
+          }
+          sink.writeAll(tracked);
+        }
       }
     } finally {
       for (ImageSource s : sources) {
