@@ -6,6 +6,7 @@ import dev.isula.toolkit.api.UnsafeEntryException;
 import dev.isula.toolkit.blob.BlobSource;
 import dev.isula.toolkit.blob.FileRange;
 import dev.isula.toolkit.compress.Compression;
+import dev.isula.toolkit.io.ExpansionLimit;
 import dev.isula.toolkit.io.TempFiles;
 import dev.isula.toolkit.tar.EntryNames;
 import dev.isula.toolkit.tar.EntryType;
@@ -57,12 +58,11 @@ final class TarTree implements FileTree {
       tree = new TarTree(path, path, false);
     } else {
       Path tmp = TempFiles.create("archive", ".tar");
-      try (InputStream in = c.open(new BufferedInputStream(Files.newInputStream(path), 1 << 16));
-          OutputStream out = Files.newOutputStream(tmp)) {
-        in.transferTo(out);
-      } catch (IOException e) {
+      try {
+        decompress(path, c, tmp);
+      } catch (IOException | IsulaException | RuntimeException e) {
         Files.deleteIfExists(tmp);
-        throw new InvalidImageException(path + ": corrupt " + c.id() + " data: " + e.getMessage());
+        throw e;
       }
       tree = new TarTree(path, tmp, true);
     }
@@ -73,6 +73,52 @@ final class TarTree implements FileTree {
       throw e;
     }
     return tree;
+  }
+
+  /** Decompresses {@code path} into {@code tmp}, within the {@link ExpansionLimit}. */
+  private static void decompress(Path path, Compression c, Path tmp)
+      throws IOException, IsulaException {
+    InputStream in;
+    try {
+      in = ExpansionLimit.decompress(Files.newInputStream(path), 1 << 16, path.toString());
+    } catch (IOException e) {
+      throw corrupt(path, c, e);
+    }
+    try (in;
+        OutputStream out = Files.newOutputStream(tmp)) {
+      byte[] buf = new byte[1 << 16];
+      while (true) {
+        int n;
+        try {
+          n = in.read(buf);
+        } catch (ExpansionLimit.Exceeded e) {
+          throw e.reason();
+        } catch (IOException e) {
+          throw corrupt(path, c, e);
+        }
+        if (n < 0) {
+          return;
+        }
+        try {
+          out.write(buf, 0, n);
+        } catch (IOException e) {
+          throw new java.nio.file.FileSystemException(
+              tmp.toString(), null, "writing the decompressed archive: " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  private static InvalidImageException corrupt(Path path, Compression c, IOException e) {
+    return new InvalidImageException(
+        path
+            + ": corrupt "
+            + c.id()
+            + " data: "
+            + (e instanceof EOFException || e.getMessage() == null
+                ? "truncated (unexpected end of data)"
+                : e.getMessage()),
+        e);
   }
 
   private void index() throws IOException, IsulaException {

@@ -5,11 +5,14 @@ import dev.isula.toolkit.compress.Compression;
 import dev.isula.toolkit.export.RootfsExporter;
 import dev.isula.toolkit.image.Image;
 import dev.isula.toolkit.image.Platform;
+import dev.isula.toolkit.io.AtomicOutputFile;
+import dev.isula.toolkit.io.NamedOutputStream;
 import dev.isula.toolkit.spi.FormatRegistry;
 import dev.isula.toolkit.spi.ImageSource;
 import dev.isula.toolkit.spi.ReadOptions;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -120,27 +123,28 @@ final class ExportCommand implements Callable<Integer> {
     }
     FormatRegistry registry = FormatRegistry.load();
     long start = System.nanoTime();
-    try (ImageSource source = registry.open(image, ReadOptions.forPlatform(wanted))) {
-      Image img = source.image();
+    try (ImageSource source = registry.open(image, ReadOptions.forPlatform(wanted));
+        ProgressDisplay progress =
+            ProgressDisplay.start(
+                "export", ProgressDisplay.size(source.image()), err, global.quiet)) {
+      Image img = progress.track(source.image());
       RootfsExporter exporter =
-          RootfsExporter.create(
-              compression,
-              threads,
-              global.quiet
-                  ? null
-                  : line -> {
-                    synchronized (err) {
-                      err.println(line);
-                      err.flush();
-                    }
-                  });
+          RootfsExporter.create(compression, threads, Progress.lines(err, global.quiet));
       long entries;
       if (toStdout) {
         OutputStream stdout = new FileOutputStream(FileDescriptor.out);
         entries = exporter.exportTo(img, stdout);
         stdout.flush();
       } else {
-        entries = exporter.exportTo(img, target);
+        // as exporter.exportTo(img, target), with write errors naming the file
+        try (AtomicOutputFile out = AtomicOutputFile.create(target)) {
+          entries = exporter.exportTo(img, NamedOutputStream.of(out.stream(), target));
+          try {
+            out.commit();
+          } catch (IOException e) {
+            throw NamedOutputStream.named(e, target);
+          }
+        }
       }
       if (!global.quiet) {
         double secs = (System.nanoTime() - start) / 1e9;
@@ -164,25 +168,13 @@ final class ExportCommand implements Callable<Integer> {
     if (!format.equals("dir") && !format.equals("tar")) {
       throw new UsageException("--rootfs-format must be dir or tar");
     }
-    java.util.function.Consumer<String> log =
-        global.quiet
-            ? s -> {
-              if (s.startsWith("warning:")) {
-                synchronized (err) {
-                  err.println(s);
-                  err.flush();
-                }
-              }
-            }
-            : line -> {
-              synchronized (err) {
-                err.println(line);
-                err.flush();
-              }
-            };
+    java.util.function.Consumer<String> log = Progress.lines(err, global.quiet);
     FormatRegistry registry = FormatRegistry.load();
     long start = System.nanoTime();
     try (ImageSource source = registry.open(image, ReadOptions.forPlatform(wanted));
+        ProgressDisplay progress =
+            ProgressDisplay.start(
+                "export --split", ProgressDisplay.size(source.image()), err, global.quiet);
         dev.isula.toolkit.spi.ImageSink sink =
             registry.openSink(
                 "split:" + output,
@@ -191,7 +183,7 @@ final class ExportCommand implements Callable<Integer> {
                     .log(log)
                     .property("rootfs-format", format)
                     .build())) {
-      Image img = source.image();
+      Image img = progress.track(source.image());
       sink.write(img);
       if (!global.quiet) {
         err.printf(

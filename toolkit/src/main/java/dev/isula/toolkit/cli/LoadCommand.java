@@ -59,7 +59,8 @@ final class LoadCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    Consumer<String> log = Progress.to(spec.commandLine().getErr(), global.quiet);
+    PrintWriter err = spec.commandLine().getErr();
+    Consumer<String> log = Progress.lines(err, global.quiet);
     Path spooled = null;
     String ref = input;
     try {
@@ -78,6 +79,16 @@ final class LoadCommand implements Callable<Integer> {
       for (String one : parsed.format().list(parsed.rest())) {
         try (ImageSource source = parsed.format().open(one, read)) {
           Image image = source.image();
+          for (String name : image.names()) {
+            // names come from the archive here, not from the command line: bad input, not usage
+            if (!dev.isula.toolkit.image.ImageName.isValid(name)) {
+              throw new dev.isula.toolkit.api.InvalidImageException(
+                  image.source()
+                      + ": invalid image name '"
+                      + dev.isula.toolkit.tar.TarReader.printable(name)
+                      + "' in the archive");
+            }
+          }
           StoredImage stored = store.put(image, image.names(), write);
           if (image.names().isEmpty()) {
             out.println("Loaded image ID: " + stored.id());

@@ -16,8 +16,10 @@ public final class ReadAheadInputStream extends InputStream {
   private static final int DEPTH = 4;
   private static final Chunk END = new Chunk(new byte[0], -1, null);
 
-  private final BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(DEPTH);
-  private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(DEPTH + 2);
+  private final BlockingQueue<Chunk> full;
+  private final BlockingQueue<byte[]> free;
+  private final int maxBuffers;
+  private int allocated; // pump thread only
   private final Thread thread;
   private final InputStream source;
   private volatile boolean closed;
@@ -28,19 +30,40 @@ public final class ReadAheadInputStream extends InputStream {
   private record Chunk(byte[] data, int length, IOException error) {}
 
   public ReadAheadInputStream(InputStream source, String name) {
+    this(source, name, DEPTH * CHUNK);
+  }
+
+  /**
+   * @param maxAhead how many bytes may be read ahead of the consumer (buffers are allocated as they
+   *     are needed, 1 MiB each; at least 4 MiB)
+   */
+  public ReadAheadInputStream(InputStream source, String name, long maxAhead) {
     this.source = source;
-    for (int i = 0; i < DEPTH + 2; i++) {
-      free.add(new byte[CHUNK]);
-    }
+    int depth = (int) Math.max(DEPTH, Math.min(1024, maxAhead / CHUNK));
+    this.maxBuffers = depth + 2;
+    this.full = new ArrayBlockingQueue<>(depth + 1);
+    this.free = new ArrayBlockingQueue<>(maxBuffers);
     this.thread = new Thread(this::pump, "read-ahead " + name);
     thread.setDaemon(true);
     thread.start();
   }
 
+  private byte[] freeBuffer() throws InterruptedException {
+    byte[] b = free.poll();
+    if (b != null) {
+      return b;
+    }
+    if (allocated < maxBuffers) {
+      allocated++;
+      return new byte[CHUNK];
+    }
+    return free.take();
+  }
+
   private void pump() {
     try {
       while (!closed) {
-        byte[] buf = free.take();
+        byte[] buf = freeBuffer();
         int n = 0;
         while (n < buf.length) {
           int r = source.read(buf, n, buf.length - n);
@@ -65,11 +88,14 @@ public final class ReadAheadInputStream extends InputStream {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      try {
-        full.put(new Chunk(null, -1, new IOException(e)));
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      // hand everything to the reader, which reports it; never die silently and leave it waiting
+      IOException wrapped =
+          new IOException(
+              e instanceof OutOfMemoryError ? "out of memory while reading ahead" : e.toString(),
+              e);
+      while (!full.offer(new Chunk(null, -1, wrapped))) {
+        full.poll(); // make room: the error matters more than buffered data
       }
     }
   }

@@ -4,6 +4,7 @@ import dev.isula.toolkit.api.InvalidImageException;
 import dev.isula.toolkit.api.IsulaException;
 import dev.isula.toolkit.api.UnsafeEntryException;
 import dev.isula.toolkit.api.UnsupportedFormatException;
+import dev.isula.toolkit.io.NamedOutputStream;
 import dev.isula.toolkit.tar.EntryNames;
 import dev.isula.toolkit.tar.EntrySink;
 import dev.isula.toolkit.tar.EntryType;
@@ -21,6 +22,7 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -49,12 +51,44 @@ public final class DirectoryRootfsWriter implements EntrySink {
   private long devicesSkipped;
   private final List<String> xattrsFailed = new ArrayList<>();
   private long entries;
+  private final long euid;
+
+  /** This process's umask, or -1 if unknown (then every mode is set explicitly). */
+  private final int umask;
+
+  /**
+   * Owner and group that new entries get, learned from the first one: every parent is a directory
+   * this writer made (setgid only if inherited from the target), so they are the same for all.
+   */
+  private long createdUid = -1;
+
+  private long createdGid = -1;
+
+  /** Fifo and device mtimes still to set: time stamp -> entry name -> path. */
+  private final Map<String, Map<String, Path>> pendingTimes = new LinkedHashMap<>();
+
+  private final Map<String, String> pendingStamp = new HashMap<>();
 
   private DirectoryRootfsWriter(Path root, boolean privileged, Consumer<String> warn) {
     this.root = root;
     this.root0 = privileged;
     this.warn = warn == null ? s -> {} : warn;
+    this.euid = ProcessIdentity.effectiveUid();
+    this.umask = readUmask();
     created.put("", EntryType.DIRECTORY);
+  }
+
+  private static int readUmask() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Umask:")) {
+          return Integer.parseInt(line.substring(6).trim(), 8) & 0777;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or an old kernel: set modes explicitly
+    }
+    return -1;
   }
 
   /**
@@ -117,6 +151,10 @@ public final class DirectoryRootfsWriter implements EntrySink {
       } else {
         Files.delete(path); // a later entry for the same path wins, as in tar
         created.remove(name);
+        String stamp = pendingStamp.remove(name);
+        if (stamp != null) {
+          pendingTimes.get(stamp).remove(name);
+        }
         existing = null;
       }
     }
@@ -209,7 +247,11 @@ public final class DirectoryRootfsWriter implements EntrySink {
         if (n < 0) {
           throw new EOFException("content of '" + entry.name() + "' ended early");
         }
-        out.write(buffer, 0, n);
+        try {
+          out.write(buffer, 0, n);
+        } catch (IOException e) {
+          throw NamedOutputStream.named(e, path); // a full disk says where
+        }
         left -= n;
       }
     }
@@ -217,13 +259,27 @@ public final class DirectoryRootfsWriter implements EntrySink {
 
   private void applyAttributes(Path path, TarEntry e) throws IOException {
     boolean symlink = e.type() == EntryType.SYMLINK;
+    boolean chowned = false;
     if (root0) {
-      Files.setAttribute(path, "unix:uid", (int) e.uid(), LinkOption.NOFOLLOW_LINKS);
-      Files.setAttribute(path, "unix:gid", (int) e.gid(), LinkOption.NOFOLLOW_LINKS);
-    } else if (e.uid() != ProcessIdentity.effectiveUid()) {
+      if (createdUid < 0) {
+        Map<String, Object> owner =
+            Files.readAttributes(path, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+        createdUid = ((Number) owner.get("uid")).longValue();
+        createdGid = ((Number) owner.get("gid")).longValue();
+      }
+      // a new entry already has createdUid:createdGid; chown only what differs
+      if (e.uid() != createdUid) {
+        Files.setAttribute(path, "unix:uid", (int) e.uid(), LinkOption.NOFOLLOW_LINKS);
+        chowned = true;
+      }
+      if (e.gid() != createdGid) {
+        Files.setAttribute(path, "unix:gid", (int) e.gid(), LinkOption.NOFOLLOW_LINKS);
+        chowned = true;
+      }
+    } else if (e.uid() != euid) {
       ownersSkipped++;
     }
-    if (!symlink) {
+    if (!symlink && (chowned || !hasCreationMode(e))) {
       // after chown, which clears setuid/setgid. Without NOFOLLOW_LINKS the JDK uses chmod(2) on
       // the path; with it, it would open the file, which blocks on a fifo and opens devices.
       // The path is one this writer just created and it is not a symlink.
@@ -237,17 +293,39 @@ public final class DirectoryRootfsWriter implements EntrySink {
     setMtime(path, e);
   }
 
-  private static void setMtime(Path path, TarEntry e) throws IOException {
+  /** True if a file or directory was created with exactly the entry's mode (no chmod needed). */
+  private boolean hasCreationMode(TarEntry e) {
+    if (umask < 0) {
+      return false;
+    }
+    int base =
+        switch (e.type()) {
+          case FILE -> 0666;
+          case DIRECTORY -> 0777;
+          default -> -1;
+        };
+    return base >= 0 && (e.mode() & 07777) == (base & ~umask);
+  }
+
+  private void setMtime(Path path, TarEntry e) throws IOException {
     if (e.type() == EntryType.FIFO || e.type().isDevice()) {
       // the JDK sets times through an open file descriptor: opening a fifo blocks, opening a
-      // device talks to its driver. touch -h uses utimensat(2) on the name instead.
+      // device talks to its driver. touch -h uses utimensat(2) on the name instead; it runs at
+      // the end, once per distinct time (a rootfs's /dev nodes usually share one), since every
+      // process started from the JVM costs milliseconds.
       String stamp = "@" + e.mtimeSeconds() + "." + String.format("%09d", e.mtimeNanos());
-      run(List.of("touch", "-h", "-c", "-d", stamp, "--", path.toString()), e.name());
+      pendingTimes.computeIfAbsent(stamp, k -> new LinkedHashMap<>()).put(e.name(), path);
+      pendingStamp.put(e.name(), stamp);
       return;
     }
     FileTime t = FileTime.from(java.time.Instant.ofEpochSecond(e.mtimeSeconds(), e.mtimeNanos()));
-    Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-        .setTimes(t, null, null);
+    // Files and directories are ones this writer created, never symlinks: following costs one
+    // lstat less than NOFOLLOW_LINKS (which the JDK checks with an lstat first).
+    LinkOption[] follow =
+        e.type() == EntryType.FILE || e.type() == EntryType.DIRECTORY
+            ? new LinkOption[0]
+            : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+    Files.getFileAttributeView(path, BasicFileAttributeView.class, follow).setTimes(t, null, null);
   }
 
   private static void run(List<String> cmd, String name) throws IOException {
@@ -273,6 +351,20 @@ public final class DirectoryRootfsWriter implements EntrySink {
   /** Applies directory owners, modes and mtimes, deepest first, then reports what was skipped. */
   @Override
   public void finish() throws IOException {
+    for (Map.Entry<String, Map<String, Path>> t : pendingTimes.entrySet()) {
+      List<Map.Entry<String, Path>> paths = new ArrayList<>(t.getValue().entrySet());
+      for (int from = 0; from < paths.size(); from += 256) {
+        List<Map.Entry<String, Path>> batch =
+            paths.subList(from, Math.min(paths.size(), from + 256));
+        List<String> cmd = new ArrayList<>(List.of("touch", "-h", "-c", "-d", t.getKey(), "--"));
+        for (Map.Entry<String, Path> p : batch) {
+          cmd.add(p.getValue().toString());
+        }
+        run(cmd, batch.get(0).getKey());
+      }
+    }
+    pendingTimes.clear();
+    pendingStamp.clear();
     for (int i = directories.size() - 1; i >= 0; i--) {
       TarEntry d = directories.get(i);
       applyAttributes(root.resolve(d.name()), d);

@@ -5,12 +5,15 @@ import dev.isula.toolkit.api.IsulaException;
 import dev.isula.toolkit.api.UnsafeEntryException;
 import dev.isula.toolkit.blob.TempBlob;
 import dev.isula.toolkit.compress.Compression;
+import dev.isula.toolkit.io.ExpansionLimit;
+import dev.isula.toolkit.io.NamedOutputStream;
+import dev.isula.toolkit.io.TempFiles;
 import dev.isula.toolkit.tar.EntryNames;
+import dev.isula.toolkit.tar.EntrySink;
 import dev.isula.toolkit.tar.EntryType;
 import dev.isula.toolkit.tar.TarEntry;
 import dev.isula.toolkit.tar.TarReader;
 import dev.isula.toolkit.tar.TarWriter;
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
@@ -47,9 +50,29 @@ public final class RootfsLayers {
     if (Files.isDirectory(path)) {
       try (TempBlob.Writer w = TempBlob.writer(compression, threads)) {
         TarWriter tar = new TarWriter(new NonClosing(w.stream()));
-        DirectoryRootfsReader.write(path, tar, warn);
-        tar.finish();
-        return w.finish();
+        EntrySink checked =
+            new EntrySink() {
+              @Override
+              public void write(TarEntry entry, InputStream content)
+                  throws IOException, IsulaException {
+                if (EntryNames.baseName(entry.name()).startsWith(".wh.")) {
+                  throw new UnsafeEntryException(noWhiteouts(source + "/" + entry.name()));
+                }
+                tar.write(entry, content);
+              }
+
+              @Override
+              public void finish() throws IOException {
+                tar.finish();
+              }
+            };
+        DirectoryRootfsReader.write(path, checked, warn);
+        checked.finish();
+        try {
+          return w.finish();
+        } catch (IOException e) {
+          throw NamedOutputStream.named(e, scratch());
+        }
       }
     }
     if (!Files.exists(path)) {
@@ -65,9 +88,15 @@ public final class RootfsLayers {
       throws IOException, IsulaException {
     InputStream in;
     try {
-      in = Compression.decompress(new BufferedInputStream(raw, 1 << 20));
+      in = ExpansionLimit.decompress(raw, 1 << 20, what);
     } catch (IOException e) {
-      throw new InvalidImageException(what + ": unreadable compressed data: " + e.getMessage());
+      throw new InvalidImageException(
+          what
+              + ": unreadable compressed data: "
+              + (e instanceof EOFException || e.getMessage() == null
+                  ? "truncated (unexpected end of data)"
+                  : e.getMessage()),
+          e);
     }
     try (TempBlob.Writer w = TempBlob.writer(compression, threads)) {
       Tee tee = new Tee(in, w.stream());
@@ -78,6 +107,9 @@ public final class RootfsLayers {
       try {
         while ((e = reader.next()) != null) {
           String name = EntryNames.normalize(e.name());
+          if (EntryNames.baseName(name).startsWith(".wh.")) {
+            throw new UnsafeEntryException(noWhiteouts(name));
+          }
           if (e.type() == EntryType.HARDLINK) {
             String target = EntryNames.normalizeLinkTarget(e.name(), e.linkName());
             if (!seen.contains(target)) {
@@ -93,28 +125,53 @@ public final class RootfsLayers {
           count++;
         }
         tee.drain();
+      } catch (ExpansionLimit.Exceeded ex) {
+        throw ex.reason();
       } catch (EOFException ex) {
-        throw new InvalidImageException(what + ": truncated (" + ex.getMessage() + ")");
+        throw new InvalidImageException(
+            what
+                + ": truncated ("
+                + (ex.getMessage() == null ? "unexpected end of data" : ex.getMessage())
+                + ")");
       } catch (InvalidImageException ex) {
         throw ex instanceof UnsafeEntryException
             ? new UnsafeEntryException(what + ": " + ex.getMessage())
             : new InvalidImageException(what + ": " + ex.getMessage(), ex);
       } catch (IOException ex) {
-        if (ex.getMessage() != null && ex.getMessage().startsWith("writing")) {
-          throw ex;
+        if (ex instanceof java.nio.file.FileSystemException) {
+          throw ex; // names its file: the scratch space is full, say
         }
-        throw new InvalidImageException(what + ": unreadable: " + ex.getMessage(), ex);
+        throw new InvalidImageException(
+            what + ": unreadable: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()),
+            ex);
       }
       if (count == 0 && tee.total == 0) {
         throw new InvalidImageException(what + ": empty input, not a tar archive");
       }
-      return w.finish();
+      try {
+        return w.finish();
+      } catch (IOException ex) {
+        throw NamedOutputStream.named(ex, scratch());
+      }
     }
+  }
+
+  private static String noWhiteouts(String name) {
+    return "entry '"
+        + TarReader.printable(name)
+        + "': whiteout names cannot be part of a root filesystem (a layer holding it would"
+        + " delete files from the layers below)";
+  }
+
+  /** Where the layer being built is kept ($TMPDIR), for errors writing it. */
+  private static Path scratch() {
+    return TempFiles.directory().toAbsolutePath();
   }
 
   /** Passes every byte read on to the layer, so the tar is checked and copied in one pass. */
   private static final class Tee extends FilterInputStream {
     private final OutputStream copy;
+    private byte[] skipBuffer; // reused: the tar reader skips once per entry
     long total;
 
     Tee(InputStream in, OutputStream copy) {
@@ -135,7 +192,7 @@ public final class RootfsLayers {
         try {
           copy.write(b, off, n);
         } catch (IOException e) {
-          throw new IOException("writing the layer: " + e.getMessage(), e);
+          throw NamedOutputStream.named(e, scratch());
         }
         total += n;
       }
@@ -144,7 +201,10 @@ public final class RootfsLayers {
 
     @Override
     public long skip(long n) throws IOException {
-      byte[] buf = new byte[(int) Math.min(n, 1 << 16)];
+      if (skipBuffer == null) {
+        skipBuffer = new byte[1 << 16];
+      }
+      byte[] buf = skipBuffer;
       long done = 0;
       while (done < n) {
         int r = read(buf, 0, (int) Math.min(buf.length, n - done));

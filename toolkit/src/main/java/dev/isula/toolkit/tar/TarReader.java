@@ -27,6 +27,7 @@ public final class TarReader {
 
   private final InputStream in;
   private final byte[] header = new byte[BLOCK];
+  private byte[] skipBuffer; // reused when the stream cannot skip
   private final Map<String, byte[]> globalPax = new LinkedHashMap<>();
   private long position;
   private long remaining;
@@ -185,8 +186,12 @@ public final class TarReader {
     }
     TarEntry.Builder b = TarEntry.builder().name(name).type(type);
     b.mode((int) (parseNumber(100, 8, "mode", off) & 07777));
-    b.uid(paxNumber(pax, "uid", parseNumber(108, 8, "uid", off), describe));
-    b.gid(paxNumber(pax, "gid", parseNumber(116, 8, "gid", off), describe));
+    long uid = paxNumber(pax, "uid", parseNumber(108, 8, "uid", off), describe);
+    long gid = paxNumber(pax, "gid", parseNumber(116, 8, "gid", off), describe);
+    if (uid < 0 || gid < 0) {
+      throw new InvalidImageException(describe + ": negative uid or gid");
+    }
+    b.uid(uid).gid(gid);
     long mtime = parseNumber(136, 12, "mtime", off);
     int nanos = 0;
     byte[] paxMtime = pax == null ? null : pax.get("mtime");
@@ -201,8 +206,12 @@ public final class TarReader {
       b.uname(paxString(pax, "uname", field(265, 32)));
       b.gname(paxString(pax, "gname", field(297, 32)));
       if (type.isDevice()) {
-        b.device(
-            (int) parseNumber(329, 8, "devmajor", off), (int) parseNumber(337, 8, "devminor", off));
+        long major = parseNumber(329, 8, "devmajor", off);
+        long minor = parseNumber(337, 8, "devminor", off);
+        if (major < 0 || minor < 0 || major > Integer.MAX_VALUE || minor > Integer.MAX_VALUE) {
+          throw new InvalidImageException(describe + ": device number out of range");
+        }
+        b.device((int) major, (int) minor);
       }
     } else {
       b.uname(paxString(pax, "uname", ""));
@@ -472,7 +481,10 @@ public final class TarReader {
       long s = in.skip(n);
       if (s <= 0) {
         if (buf == null) {
-          buf = new byte[(int) Math.min(n, 64 * 1024)];
+          if (skipBuffer == null) {
+            skipBuffer = new byte[64 * 1024];
+          }
+          buf = skipBuffer;
         }
         int r = in.read(buf, 0, (int) Math.min(buf.length, n));
         if (r < 0) {
@@ -551,7 +563,10 @@ public final class TarReader {
       while (done < want) {
         long s = in.skip(want - done);
         if (s <= 0) {
-          byte[] buf = new byte[8192];
+          if (skipBuffer == null) {
+            skipBuffer = new byte[64 * 1024];
+          }
+          byte[] buf = skipBuffer;
           int r = read(buf, 0, (int) Math.min(buf.length, want - done));
           if (r < 0) {
             break;

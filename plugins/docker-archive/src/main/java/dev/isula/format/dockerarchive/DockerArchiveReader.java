@@ -173,6 +173,7 @@ final class DockerArchiveReader {
                   + source.mediaType()
                   + ") not included in the archive");
         }
+        tree.blob(name); // throws the reason: missing, not a regular file, a loop of links
         throw new InvalidImageException(where + ": missing layer file " + name);
       }
       BlobSource blob = tree.blob(name);

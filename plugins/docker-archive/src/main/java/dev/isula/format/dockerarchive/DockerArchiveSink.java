@@ -11,6 +11,7 @@ import dev.isula.toolkit.image.ImageName;
 import dev.isula.toolkit.image.Layer;
 import dev.isula.toolkit.image.LayerBlobs;
 import dev.isula.toolkit.io.AtomicOutputFile;
+import dev.isula.toolkit.io.NamedOutputStream;
 import dev.isula.toolkit.json.Json;
 import dev.isula.toolkit.spi.ImageSink;
 import dev.isula.toolkit.spi.WriteOptions;
@@ -59,7 +60,7 @@ final class DockerArchiveSink implements ImageSink {
   @Override
   public void writeAll(List<Image> images) throws IOException, IsulaException {
     try (AtomicOutputFile out = AtomicOutputFile.create(file)) {
-      TarWriter w = new TarWriter(out.stream());
+      TarWriter w = new TarWriter(NamedOutputStream.of(out.stream(), file));
       Set<String> written = new HashSet<>();
       ArrayNode manifest = JsonNodeFactory.instance.arrayNode();
       ObjectNode repos = JsonNodeFactory.instance.objectNode();
@@ -123,7 +124,11 @@ final class DockerArchiveSink implements ImageSink {
         putFile(w, extra.getKey(), extra.getValue());
       }
       w.finish();
-      out.commit();
+      try {
+        out.commit();
+      } catch (IOException e) {
+        throw NamedOutputStream.named(e, file);
+      }
     }
   }
 

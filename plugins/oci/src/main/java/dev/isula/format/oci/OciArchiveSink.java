@@ -11,6 +11,7 @@ import dev.isula.toolkit.image.LayerBlobs;
 import dev.isula.toolkit.image.ManifestBuilder;
 import dev.isula.toolkit.image.MediaTypes;
 import dev.isula.toolkit.io.AtomicOutputFile;
+import dev.isula.toolkit.io.NamedOutputStream;
 import dev.isula.toolkit.json.Json;
 import dev.isula.toolkit.spi.ImageSink;
 import dev.isula.toolkit.spi.WriteOptions;
@@ -52,7 +53,7 @@ final class OciArchiveSink implements ImageSink {
   @Override
   public void writeAll(List<Image> images) throws IOException, IsulaException {
     try (AtomicOutputFile out = AtomicOutputFile.create(file)) {
-      TarWriter w = new TarWriter(out.stream());
+      TarWriter w = new TarWriter(NamedOutputStream.of(out.stream(), file));
       putFile(
           w, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
       putDir(w, "blobs");
@@ -101,7 +102,11 @@ final class OciArchiveSink implements ImageSink {
       }
       putFile(w, "index.json", Json.compact(index));
       w.finish();
-      out.commit();
+      try {
+        out.commit();
+      } catch (IOException e) {
+        throw NamedOutputStream.named(e, file);
+      }
     }
   }
 

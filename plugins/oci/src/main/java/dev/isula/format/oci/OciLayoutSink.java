@@ -11,7 +11,6 @@ import dev.isula.toolkit.json.Json;
 import dev.isula.toolkit.spi.ImageSink;
 import dev.isula.toolkit.spi.WriteOptions;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -73,9 +72,7 @@ final class OciLayoutSink implements ImageSink {
         for (OciLayoutWrites.Written w : written) {
           w.discard();
         }
-        for (Path p : layoutFiles) {
-          Files.deleteIfExists(p);
-        }
+        OciLayoutWrites.undoLayout(layoutFiles);
       }
     }
   }

@@ -10,6 +10,7 @@ import dev.isula.toolkit.image.Layer;
 import dev.isula.toolkit.image.LayerBlobs;
 import dev.isula.toolkit.image.ManifestBuilder;
 import dev.isula.toolkit.image.MediaTypes;
+import dev.isula.toolkit.io.NamedOutputStream;
 import dev.isula.toolkit.json.Json;
 import dev.isula.toolkit.spi.WriteOptions;
 import java.io.IOException;
@@ -49,13 +50,20 @@ final class OciLayoutWrites {
   /** Creates the layout (oci-layout, blobs/sha256) if needed; refuses a non-empty other dir. */
   static List<Path> ensureLayout(Path dir) throws IOException, IsulaException {
     List<Path> added = new ArrayList<>();
+    List<Path> createdDirs = new ArrayList<>(); // shallowest first
+    for (Path d = dir.toAbsolutePath(); d != null && !Files.exists(d); d = d.getParent()) {
+      createdDirs.add(0, d);
+    }
     if (!Files.exists(dir)) {
       Files.createDirectories(dir);
     }
     Path layout = dir.resolve("oci-layout");
     if (!Files.exists(layout)) {
       try (var s = Files.list(dir)) {
-        if (s.anyMatch(p -> !p.getFileName().toString().startsWith(".isula-"))) {
+        // lock files, and leftovers of a process killed while creating the layout, don't count
+        if (s.map(p -> p.getFileName().toString())
+            .anyMatch(
+                n -> !n.startsWith(".isula-") && !(n.startsWith(".") && n.endsWith(".partial")))) {
           throw new InvalidImageException(
               dir + " is not empty and not an OCI image layout; refusing to write into it");
         }
@@ -63,8 +71,28 @@ final class OciLayoutWrites {
       replace(layout, "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
       added.add(layout);
     }
+    for (Path d : List.of(dir.resolve("blobs"), dir.resolve("blobs").resolve("sha256"))) {
+      if (!Files.exists(d)) {
+        createdDirs.add(d);
+      }
+    }
     Files.createDirectories(dir.resolve("blobs").resolve("sha256"));
+    // what a failed write removes again, in this order: files, then directories deepest first
+    for (int i = createdDirs.size() - 1; i >= 0; i--) {
+      added.add(createdDirs.get(i).toAbsolutePath());
+    }
     return added;
+  }
+
+  /** Removes what {@link #ensureLayout} added (directories only if they are empty). */
+  static void undoLayout(List<Path> added) throws IOException {
+    for (Path p : added) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (java.nio.file.DirectoryNotEmptyException e) {
+        // something else was written there meanwhile: keep it
+      }
+    }
   }
 
   /** Writes layers, config and manifest of {@code image}; on failure removes what it added. */
@@ -115,10 +143,15 @@ final class OciLayoutWrites {
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
           OutputStream out =
-              new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20)) {
+              new java.io.BufferedOutputStream(
+                  NamedOutputStream.of(Channels.newOutputStream(ch), tmp), 1 << 20)) {
         content.writeTo(out);
         out.flush();
-        ch.force(true);
+        try {
+          ch.force(true);
+        } catch (IOException e) {
+          throw NamedOutputStream.named(e, tmp);
+        }
       }
       if (Files.size(tmp) != size) {
         throw new IOException(
@@ -161,6 +194,8 @@ final class OciLayoutWrites {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.write(java.nio.ByteBuffer.wrap(content));
         ch.force(true);
+      } catch (IOException e) {
+        throw NamedOutputStream.named(e, tmp);
       }
       Files.setPosixFilePermissions(
           tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));

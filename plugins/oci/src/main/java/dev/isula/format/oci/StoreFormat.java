@@ -2,6 +2,7 @@ package dev.isula.format.oci;
 
 import com.google.auto.service.AutoService;
 import dev.isula.toolkit.api.ImageNotFoundException;
+import dev.isula.toolkit.api.InvalidImageException;
 import dev.isula.toolkit.api.IsulaException;
 import dev.isula.toolkit.compress.Compression;
 import dev.isula.toolkit.image.Image;
@@ -15,6 +16,7 @@ import dev.isula.toolkit.spi.ReadOptions;
 import dev.isula.toolkit.spi.WriteOptions;
 import dev.isula.toolkit.store.ImageStore;
 import dev.isula.toolkit.store.ImageStores;
+import dev.isula.toolkit.tar.TarReader;
 import java.io.IOException;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -74,6 +76,20 @@ public final class StoreFormat implements ImageFormat {
     }
   }
 
+  /**
+   * The image's own names, which come from its source (an archive's RepoTags, an OCI ref.name): an
+   * invalid one is bad input, not bad usage.
+   */
+  static List<String> validNames(Image image) throws InvalidImageException {
+    for (String name : image.names()) {
+      if (!ImageName.isValid(name)) {
+        throw new InvalidImageException(
+            image.source() + ": invalid image name '" + TarReader.printable(name) + "' in it");
+      }
+    }
+    return image.names();
+  }
+
   @Override
   public boolean canWrite() {
     return true;
@@ -98,14 +114,14 @@ public final class StoreFormat implements ImageFormat {
         List<String> names =
             !reference.isEmpty()
                 ? List.of(reference)
-                : options.name() != null ? List.of(options.name()) : image.names();
+                : options.name() != null ? List.of(options.name()) : validNames(image);
         store.put(image, names, options);
       }
 
       @Override
       public void writeAll(List<Image> images) throws IOException, IsulaException {
         for (Image image : images) {
-          store.put(image, image.names(), options);
+          store.put(image, validNames(image), options);
         }
       }
 

@@ -58,10 +58,20 @@ record SplitRecord(
       for (String d : Json.textList(s, "diffIds", where)) {
         ids.add(Digest.parse(d));
       }
+      String path = Json.text(r, "path", where);
+      if (path.isEmpty()
+          || path.contains("/")
+          || path.equals(".")
+          || path.equals("..")
+          || path.indexOf('\0') >= 0) {
+        // the rootfs lies beside empty.tar; a path elsewhere would read outside the pair
+        throw new InvalidImageException(
+            where + ": rootfs path '" + path + "' must be a file name beside empty.tar");
+      }
       String manifest = Json.optText(s, "manifestDigest");
       return new SplitRecord(
           Json.text(r, "format", where),
-          Json.text(r, "path", where),
+          path,
           Digest.parse(Json.text(r, "diffId", where)),
           r.path("tarSize").asLong(-1),
           Json.optText(s, "image"),

@@ -11,6 +11,7 @@ import dev.isula.toolkit.image.Image;
 import dev.isula.toolkit.image.Layer;
 import dev.isula.toolkit.image.MediaTypes;
 import dev.isula.toolkit.io.AtomicOutputFile;
+import dev.isula.toolkit.io.NamedOutputStream;
 import dev.isula.toolkit.io.Trees;
 import dev.isula.toolkit.rootfs.DirectoryRootfsReader;
 import dev.isula.toolkit.rootfs.DirectoryRootfsWriter;
@@ -135,11 +136,16 @@ final class SplitSink implements ImageSink {
   private Rootfs writeTar(Image image) throws IOException, IsulaException {
     Path partial = outDir.resolve(".rootfs.tar.partial");
     try (AtomicOutputFile out = AtomicOutputFile.create(partial)) {
-      DigestingOutputStream digest = new DigestingOutputStream(out.stream());
+      DigestingOutputStream digest =
+          new DigestingOutputStream(NamedOutputStream.of(out.stream(), partial));
       TarWriter tar = new TarWriter(digest);
       LayerFlattener.create(options.threads(), options.log()).flatten(image.layers(), tar);
       digest.flush();
-      out.commit();
+      try {
+        out.commit();
+      } catch (IOException e) {
+        throw NamedOutputStream.named(e, partial);
+      }
       return new Rootfs(partial, digest.digest(), digest.count());
     }
   }
