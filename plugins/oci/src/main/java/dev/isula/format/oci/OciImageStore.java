@@ -127,47 +127,65 @@ final class OciImageStore implements ImageStore {
 
   @Override
   public List<StoredImage> list() throws IOException, IsulaException {
-    List<StoredImage> out = new ArrayList<>();
-    for (Map.Entry<Digest, List<String>> e : entries(readIndex()).entrySet()) {
-      out.add(describe(e.getKey(), e.getValue()));
+    // blobs are read after the index: hold off prune meanwhile
+    try (StoreLocks.Held gc = locks.gcShared()) {
+      List<StoredImage> out = new ArrayList<>();
+      for (Map.Entry<Digest, List<String>> e : entries(readIndex()).entrySet()) {
+        out.add(describe(e.getKey(), e.getValue()));
+      }
+      out.sort(Comparator.comparing(StoredImage::created).reversed());
+      return out;
     }
-    out.sort(Comparator.comparing(StoredImage::created).reversed());
-    return out;
   }
 
   @Override
   public StoredImage resolve(String nameOrId) throws IOException, IsulaException {
+    try (StoreLocks.Held gc = locks.gcShared()) {
+      return resolveUnlocked(nameOrId);
+    }
+  }
+
+  /** A name first (as docker does), then an id or manifest digest prefix. */
+  private StoredImage resolveUnlocked(String nameOrId) throws IOException, IsulaException {
     Map<Digest, List<String>> entries = entries(readIndex());
-    if (!nameOrId.contains("/") && !nameOrId.contains(":") || nameOrId.startsWith("sha256:")) {
-      if (ID.matcher(nameOrId).matches()) {
-        String hex = nameOrId.startsWith("sha256:") ? nameOrId.substring(7) : nameOrId;
-        List<StoredImage> matches = new ArrayList<>();
-        Set<Digest> seen = new HashSet<>();
-        for (Map.Entry<Digest, List<String>> e : entries.entrySet()) {
-          StoredImage img = describe(e.getKey(), e.getValue());
-          if ((img.id().hex().startsWith(hex) || e.getKey().hex().startsWith(hex))
-              && seen.add(e.getKey())) {
-            matches.add(img);
-          }
-        }
-        if (matches.size() == 1) {
-          return matches.get(0);
-        }
-        if (matches.size() > 1) {
-          throw new ImageNotFoundException(
-              "image id prefix '" + nameOrId + "' is ambiguous in " + where(),
-              matches.stream().map(i -> i.id().toString()).toList());
-        }
-        if (nameOrId.startsWith("sha256:")) {
-          throw notFound(nameOrId, entries);
+    if (ImageName.isValid(nameOrId)) {
+      String wanted = ImageName.familiar(nameOrId);
+      for (Map.Entry<Digest, List<String>> e : entries.entrySet()) {
+        if (e.getValue().contains(wanted)) {
+          return describe(e.getKey(), e.getValue());
         }
       }
     }
-    String wanted = normalize(nameOrId);
-    for (Map.Entry<Digest, List<String>> e : entries.entrySet()) {
-      if (e.getValue().contains(wanted)) {
-        return describe(e.getKey(), e.getValue());
+    if (ID.matcher(nameOrId).matches()) {
+      String hex = nameOrId.startsWith("sha256:") ? nameOrId.substring(7) : nameOrId;
+      List<StoredImage> matches = new ArrayList<>();
+      for (Map.Entry<Digest, List<String>> e : entries.entrySet()) {
+        StoredImage img = describe(e.getKey(), e.getValue());
+        if (img.id().hex().startsWith(hex) || e.getKey().hex().startsWith(hex)) {
+          matches.add(img);
+        }
       }
+      if (!matches.isEmpty() && matches.stream().map(StoredImage::id).distinct().count() == 1) {
+        // one image id (the same config may be stored under several manifests): the newest
+        return matches.get(matches.size() - 1);
+      }
+      if (matches.size() > 1) {
+        List<String> candidates = new ArrayList<>();
+        for (StoredImage m : matches) {
+          candidates.add(
+              m.id() + (m.names().isEmpty() ? "" : " (" + String.join(", ", m.names()) + ")"));
+        }
+        throw new ImageNotFoundException(
+            "image id prefix '"
+                + nameOrId
+                + "' is ambiguous in "
+                + where()
+                + ": "
+                + String.join(", ", candidates),
+            candidates);
+      }
+    } else if (!ImageName.isValid(nameOrId)) {
+      normalize(nameOrId); // throws the usage error for a malformed name
     }
     throw notFound(nameOrId, entries);
   }
@@ -194,7 +212,7 @@ final class OciImageStore implements ImageStore {
   public ImageSource open(String nameOrId, ReadOptions options) throws IOException, IsulaException {
     StoreLocks.Held gc = locks.gcShared();
     try {
-      StoredImage img = resolve(nameOrId);
+      StoredImage img = resolveUnlocked(nameOrId);
       String source = "store:" + nameOrId;
       ManifestResolver resolver =
           new ManifestResolver(
@@ -248,11 +266,13 @@ final class OciImageStore implements ImageStore {
         ObjectNode index = readIndex();
         ArrayNode kept = JsonNodeFactory.instance.arrayNode();
         boolean present = false;
+        List<JsonNode> moved = new ArrayList<>();
         for (JsonNode m : index.get("manifests")) {
           String ref = m.path("annotations").path(OciLayoutReader.REF_NAME).asText(null);
           String digest = m.path("digest").asText();
           if (ref != null && normalized.contains(ref)) {
-            continue; // the name moves to the new image
+            moved.add(m); // the name moves to the new image
+            continue;
           }
           if (ref == null && digest.equals(w.manifest().toString())) {
             present = true;
@@ -262,6 +282,7 @@ final class OciImageStore implements ImageStore {
         for (String n : normalized) {
           kept.add(OciLayoutWrites.entry(w.manifest(), w.manifestSize(), n));
         }
+        keepAsUntagged(kept, moved);
         if (normalized.isEmpty() && !present && !hasEntry(kept, w.manifest())) {
           kept.add(OciLayoutWrites.entry(w.manifest(), w.manifestSize(), null));
         }
@@ -273,7 +294,7 @@ final class OciImageStore implements ImageStore {
           w.discard();
         }
       }
-      return resolve(w.manifest().hex());
+      return resolveUnlocked(w.manifest().hex());
     }
   }
 
@@ -308,14 +329,17 @@ final class OciImageStore implements ImageStore {
   @Override
   public StoredImage tag(String source, String target) throws IOException, IsulaException {
     String name = normalize(target);
-    try (StoreLocks.Held idx = locks.indexExclusive()) {
-      StoredImage img = resolve(source);
+    try (StoreLocks.Held gc = locks.gcShared();
+        StoreLocks.Held idx = locks.indexExclusive()) {
+      StoredImage img = resolveUnlocked(source);
       ObjectNode index = readIndex();
       ArrayNode kept = JsonNodeFactory.instance.arrayNode();
+      List<JsonNode> moved = new ArrayList<>();
       long size = 0;
       for (JsonNode m : index.get("manifests")) {
         String ref = m.path("annotations").path(OciLayoutReader.REF_NAME).asText(null);
         if (name.equals(ref)) {
+          moved.add(m);
           continue;
         }
         if (m.path("digest").asText().equals(img.manifestDigest().toString())) {
@@ -324,41 +348,64 @@ final class OciImageStore implements ImageStore {
         kept.add(m);
       }
       kept.add(OciLayoutWrites.entry(img.manifestDigest(), size, name));
+      keepAsUntagged(kept, moved);
       index.set("manifests", dropUnnamedDuplicates(kept));
       OciLayoutWrites.writeIndex(root, index);
+      return resolveUnlocked(name);
     }
-    return resolve(name);
+  }
+
+  /**
+   * An image whose last name moved to another image stays, untagged (docker shows it as {@code
+   * <none>}); prune removes it only when nothing refers to it.
+   */
+  private static void keepAsUntagged(ArrayNode kept, List<JsonNode> moved) {
+    for (JsonNode m : moved) {
+      Digest d = Digest.tryParse(m.path("digest").asText());
+      if (d != null && !hasEntry(kept, d)) {
+        kept.add(OciLayoutWrites.entry(d, m.path("size").asLong(), null));
+      }
+    }
   }
 
   @Override
   public List<String> remove(String nameOrId) throws IOException, IsulaException {
-    try (StoreLocks.Held idx = locks.indexExclusive()) {
-      StoredImage img = resolve(nameOrId);
-      boolean byName = img.names().contains(safeNormalize(nameOrId));
+    try (StoreLocks.Held gc = locks.gcShared();
+        StoreLocks.Held idx = locks.indexExclusive()) {
+      StoredImage img = resolveUnlocked(nameOrId);
+      String name = ImageName.isValid(nameOrId) ? ImageName.familiar(nameOrId) : null;
+      boolean byName = name != null && img.names().contains(name);
       ObjectNode index = readIndex();
+      // by id: every manifest of that image id (the same config may be stored more than once)
+      Set<String> manifests = new HashSet<>();
+      if (!byName) {
+        for (Map.Entry<Digest, List<String>> e : entries(index).entrySet()) {
+          if (describe(e.getKey(), e.getValue()).id().equals(img.id())) {
+            manifests.add(e.getKey().toString());
+          }
+        }
+      } else {
+        manifests.add(img.manifestDigest().toString());
+      }
       ArrayNode kept = JsonNodeFactory.instance.arrayNode();
       List<String> removed = new ArrayList<>();
-      String wanted = byName ? safeNormalize(nameOrId) : null;
       for (JsonNode m : index.get("manifests")) {
         String ref = m.path("annotations").path(OciLayoutReader.REF_NAME).asText(null);
-        boolean same = m.path("digest").asText().equals(img.manifestDigest().toString());
-        if (same && (wanted == null || wanted.equals(ref))) {
-          removed.add(ref != null ? ref : img.id().toString());
+        boolean same = manifests.contains(m.path("digest").asText());
+        if (same && (!byName || name.equals(ref))) {
+          if (ref != null) {
+            removed.add(ref);
+          }
           continue;
         }
         kept.add(m);
       }
+      if (!hasEntry(kept, img.manifestDigest())) {
+        removed.add(img.id().toString()); // no name is left: the image is gone
+      }
       index.set("manifests", kept);
       OciLayoutWrites.writeIndex(root, index);
       return removed;
-    }
-  }
-
-  private static String safeNormalize(String name) {
-    try {
-      return normalize(name);
-    } catch (UsageException e) {
-      return name;
     }
   }
 
@@ -395,7 +442,7 @@ final class OciImageStore implements ImageStore {
           }
         }
       }
-      try (DirectoryStream<Path> s = Files.newDirectoryStream(root, ".index.json.*.partial")) {
+      try (DirectoryStream<Path> s = Files.newDirectoryStream(root, ".*.partial")) {
         for (Path p : s) {
           Files.deleteIfExists(p);
           leftovers++;
