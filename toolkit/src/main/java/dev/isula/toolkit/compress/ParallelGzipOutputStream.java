@@ -125,15 +125,33 @@ public final class ParallelGzipOutputStream extends OutputStream {
     }
   }
 
+  /**
+   * One deflater per thread and level, reset between blocks: a reset deflater produces exactly what
+   * a new one would, without allocating and clearing zlib's tables for every block.
+   */
+  private static final ThreadLocal<Deflater[]> DEFLATERS =
+      ThreadLocal.withInitial(() -> new Deflater[10]);
+
+  private static final ThreadLocal<byte[]> OUTPUT =
+      ThreadLocal.withInitial(() -> new byte[64 * 1024]);
+
   static byte[] deflate(byte[] data, int n, byte[] dict, boolean last, int level) {
-    Deflater d = new Deflater(level, true);
+    Deflater[] cache = DEFLATERS.get();
+    Deflater d = cache[level];
+    if (d == null) {
+      d = new Deflater(level, true);
+      cache[level] = d;
+    } else {
+      d.reset();
+    }
+    boolean ok = false;
     try {
       if (dict != null && dict.length > 0) {
         d.setDictionary(dict);
       }
       d.setInput(data, 0, n);
       ByteArrayOutputStream bo = new ByteArrayOutputStream(n / 2 + 64);
-      byte[] ob = new byte[64 * 1024];
+      byte[] ob = OUTPUT.get();
       if (last) {
         d.finish();
         while (!d.finished()) {
@@ -147,9 +165,15 @@ public final class ParallelGzipOutputStream extends OutputStream {
           bo.write(ob, 0, k);
         } while (k == ob.length || !d.needsInput());
       }
+      ok = true;
       return bo.toByteArray();
     } finally {
-      d.end();
+      d.setInput(new byte[0]); // drop the reference to the block
+      if (!ok || last) {
+        // after a failure the state is unknown; after the last block the thread may be done
+        d.end();
+        cache[level] = null;
+      }
     }
   }
 

@@ -49,9 +49,20 @@ public final class LayerFlattener {
   private final PathNode root = new PathNode(null, "");
   private final List<IndexedLayer> uppers = new ArrayList<>();
   private final Map<Long, Inode> upperInodes = new HashMap<>();
+
+  /** Emission state of bottom-layer paths that have no node (no upper layer mentions them). */
+  private final PathStates bottomStates = new PathStates();
+
+  /** Bottom-layer entries without a node that an upper layer hides: a link may still need them. */
+  private final Map<String, Inode> hiddenBottom = new HashMap<>();
+
+  /** Bottom-layer hardlinks without a node, written as links: the path their inode went to. */
+  private final Map<String, String> bottomLinks = new HashMap<>();
+
   private EntrySink out;
   private Spool bottomSpool;
   private long entriesWritten;
+  private LayerStream early;
 
   private LayerFlattener(int threads, Consumer<String> log) {
     this.threads = Math.max(1, threads);
@@ -79,6 +90,9 @@ public final class LayerFlattener {
     this.out = writer;
     try {
       if (!layers.isEmpty()) {
+        // The bottom layer starts decompressing now, on its own thread, while the upper layers
+        // are indexed; a core left idle by the indexing is not wasted.
+        early = layers.size() > 1 ? openEarly(layers.get(0)) : null;
         indexUppers(layers.subList(1, layers.size()));
         buildTree();
         streamBottom(layers.get(0));
@@ -244,10 +258,26 @@ public final class LayerFlattener {
 
   // ---- phase 2: stream the bottom layer ----
 
+  /**
+   * The bottom layer opened ahead of time, allowed to read ahead a sixteenth of the heap (at most
+   * 16 MiB, so young collections stay cheap); null if opening fails (streamBottom opens it again
+   * and reports the error in order).
+   */
+  private static LayerStream openEarly(Layer layer) {
+    long ahead = Math.min(16L << 20, Runtime.getRuntime().maxMemory() / 16);
+    try {
+      return LayerStream.openReadAhead(layer, ahead);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   private void streamBottom(Layer layer) throws IOException, IsulaException {
     log.accept("applying " + layer.describe());
     String describe = layer.describe();
-    try (LayerStream s = layer.openVerifiedReadAhead()) {
+    LayerStream opened = early;
+    early = null;
+    try (LayerStream s = opened != null ? opened : layer.openVerifiedReadAhead()) {
       TarReader reader = new TarReader(s);
       TarEntry e;
       try {
@@ -275,48 +305,33 @@ public final class LayerFlattener {
       return; // nothing lies below the bottom layer for a whiteout to hide
     }
     TarEntry e = raw.withName(name);
-    PathNode n = node(name, true);
+    // Paths an upper layer mentions have a node; the others (most of a big bottom layer) are
+    // tracked in a compact table, so memory stays small for layers of a million files.
+    PathNode n = node(name, false);
+    if (n == null) {
+      bottomEntryWithoutNode(e, content);
+      return;
+    }
     boolean winner = !n.hasOccurrences() && !n.hiddenFor(0);
     if (e.type() == EntryType.HARDLINK) {
-      String target = EntryNames.normalizeLinkTarget(raw.name(), raw.linkName());
-      if (target.equals(name)) {
-        throw new UnsafeEntryException(
-            "hardlink '" + TarReader.printable(name) + "' points to itself");
-      }
-      PathNode t = node(target, false);
-      Inode inode = t == null ? null : t.bottomInode;
-      if (inode == null) {
-        throw new InvalidImageException(
-            "hardlink '"
-                + TarReader.printable(name)
-                + "' points to '"
-                + TarReader.printable(target)
-                + "', which is not an earlier entry of the layer");
-      }
+      Inode inode = bottomLinkTarget(raw, name);
       n.bottomInode = inode;
       if (winner) {
         checkNoUpperContentBelow(n, describe);
         ensureAncestors(n);
-        emitInode(n, inode, e);
+        emitInode(n, name, inode, e);
       }
       return;
     }
     if (!winner) {
       // replaced or deleted by an upper layer; keep what a surviving hardlink may still need
-      if (e.isFile()) {
-        if (bottomSpool == null) {
-          bottomSpool = new Spool();
-        }
-        long off = bottomSpool.append(content, e.size());
-        n.bottomInode = new Inode(e, bottomSpool, off);
-      } else if (!e.isDirectory()) {
-        n.bottomInode = new Inode(e, null, -1);
-      }
+      n.bottomInode = hiddenInode(e, content);
+      n.bottomDirectory = e.isDirectory();
       return;
     }
     if (e.isDirectory()) {
       ensureAncestors(n);
-      write(n, e, null);
+      write(n, name, e, null);
       return;
     }
     checkNoUpperContentBelow(n, describe);
@@ -325,8 +340,126 @@ public final class LayerFlattener {
       throw new InvalidImageException(
           "entry '" + TarReader.printable(name) + "' replaces a directory of the same layer");
     }
-    write(n, e, content);
+    write(n, name, e, content);
     n.bottomInode = Inode.emittedAt(name);
+  }
+
+  /** A bottom entry no upper layer mentions by name (it may still be hidden by an ancestor). */
+  private void bottomEntryWithoutNode(TarEntry e, InputStream content)
+      throws IOException, IsulaException {
+    String name = e.name();
+    boolean hidden = hiddenByAncestor(name, 0, Integer.MAX_VALUE);
+    if (e.type() == EntryType.HARDLINK) {
+      Inode inode = bottomLinkTarget(e, name);
+      if (hidden) {
+        hiddenBottom.put(name, inode);
+        return;
+      }
+      ensureAncestors(name);
+      emitInode(null, name, inode, e);
+      if (!name.equals(inode.emittedPath)) {
+        bottomLinks.put(name, inode.emittedPath); // a later link to this one links there too
+      }
+      return;
+    }
+    if (hidden) {
+      Inode inode = hiddenInode(e, content);
+      if (inode != null) {
+        hiddenBottom.put(name, inode);
+      }
+      return;
+    }
+    ensureAncestors(name);
+    if (!e.isDirectory() && bottomStates.get(name) == PathStates.DIRECTORY) {
+      throw new InvalidImageException(
+          "entry '" + TarReader.printable(name) + "' replaces a directory of the same layer");
+    }
+    write(null, name, e, e.isFile() ? content : null);
+  }
+
+  /** Keeps what a hardlink may still need of a bottom entry that an upper layer hides. */
+  private Inode hiddenInode(TarEntry e, InputStream content) throws IOException {
+    if (e.isFile()) {
+      if (bottomSpool == null) {
+        bottomSpool = new Spool();
+      }
+      long off = bottomSpool.append(content, e.size());
+      return new Inode(e, bottomSpool, off);
+    }
+    return e.isDirectory() ? null : new Inode(e, null, -1);
+  }
+
+  /** What a bottom-layer hardlink points to: an earlier entry of the layer. */
+  private Inode bottomLinkTarget(TarEntry raw, String name) throws IsulaException {
+    String target = EntryNames.normalizeLinkTarget(raw.name(), raw.linkName());
+    if (target.equals(name)) {
+      throw new UnsafeEntryException(
+          "hardlink '" + TarReader.printable(name) + "' points to itself");
+    }
+    Inode inode = bottomInodeAt(target);
+    if (inode == null) {
+      if (isBottomDirectory(target)) {
+        throw new InvalidImageException(
+            "hardlink '"
+                + TarReader.printable(name)
+                + "' points to directory '"
+                + TarReader.printable(target)
+                + "', which is not allowed");
+      }
+      throw new InvalidImageException(
+          "hardlink '"
+              + TarReader.printable(name)
+              + "' points to '"
+              + TarReader.printable(target)
+              + "', which is not an earlier entry of the layer");
+    }
+    return inode;
+  }
+
+  /** The bottom layer's latest non-directory entry at {@code path}, as an inode, or null. */
+  private Inode bottomInodeAt(String path) {
+    PathNode t = node(path, false);
+    if (t != null) {
+      return t.bottomInode;
+    }
+    Inode hidden = hiddenBottom.get(path);
+    if (hidden != null) {
+      return hidden;
+    }
+    if (bottomStates.get(path) != PathStates.OTHER) {
+      return null;
+    }
+    String linked = bottomLinks.get(path);
+    return Inode.emittedAt(linked != null ? linked : path);
+  }
+
+  private boolean isBottomDirectory(String path) {
+    PathNode t = node(path, false);
+    if (t != null) {
+      return t.bottomDirectory || (t.emitted && t.emittedDirectory);
+    }
+    return bottomStates.get(path) == PathStates.DIRECTORY;
+  }
+
+  /**
+   * True if a layer strictly between {@code low} and {@code high} hides the children of an ancestor
+   * of {@code path} (for a path without a node: only ancestors can carry hides).
+   */
+  private boolean hiddenByAncestor(String path, int low, int high) {
+    PathNode n = root;
+    int i = 0;
+    while (n != null) {
+      if (n.childHiddenBetween(low, high)) {
+        return true;
+      }
+      int j = path.indexOf('/', i);
+      if (j < 0) {
+        return false;
+      }
+      n = n.child(path.substring(i, j), false);
+      i = j + 1;
+    }
+    return false;
   }
 
   private void checkNoUpperContentBelow(PathNode n, String describe) throws InvalidImageException {
@@ -368,11 +501,11 @@ public final class LayerFlattener {
     IndexedLayer.Entry e = upper(layer).entries.get(index);
     TarEntry h = e.header();
     if (h.isDirectory()) {
-      write(n, h, null);
+      write(n, n.path, h, null);
       return;
     }
     Inode inode = upperInode(layer, index, 0);
-    emitInode(n, inode, h);
+    emitInode(n, n.path, inode, h);
   }
 
   /** The inode an upper entry stands for; hardlinks are resolved as of their position. */
@@ -388,7 +521,7 @@ public final class LayerFlattener {
       if (depth > 64) {
         throw new InvalidImageException("hardlink chain too long at '" + e.header().name() + "'");
       }
-      inode = resolveLink(e.hardlinkTarget(), layer, index, depth);
+      inode = resolveLink(e.header().name(), e.hardlinkTarget(), layer, index, depth);
       if (inode == null) {
         throw new InvalidImageException(
             "hardlink '"
@@ -405,32 +538,52 @@ public final class LayerFlattener {
   }
 
   /** What {@code target} is at entry {@code index} of {@code layer}, in extraction order. */
-  private Inode resolveLink(String target, int layer, int index, int depth) throws IsulaException {
+  private Inode resolveLink(String link, String target, int layer, int index, int depth)
+      throws IsulaException {
     PathNode t = node(target, false);
     if (t == null) {
-      return null;
+      // only the bottom layer has it, if anyone does
+      if (hiddenByAncestor(target, 0, layer)) {
+        return null;
+      }
+      if (isBottomDirectory(target)) {
+        throw linkToDirectory(link, target);
+      }
+      return bottomInodeAt(target);
     }
     long same = t.lastOccurrence(layer, index);
     if (same >= 0) {
-      return linkable(t, upperInode(layer, PathNode.indexOf(same), depth + 1));
+      return linkable(link, t, upperInode(layer, PathNode.indexOf(same), depth + 1));
     }
     long below = t.lastOccurrenceBelow(layer);
     if (below >= 0) {
       if (t.hiddenBetween(PathNode.layerOf(below), layer)) {
         return null;
       }
-      return linkable(t, upperInode(PathNode.layerOf(below), PathNode.indexOf(below), depth + 1));
+      return linkable(
+          link, t, upperInode(PathNode.layerOf(below), PathNode.indexOf(below), depth + 1));
     }
     if (t.hiddenBetween(0, layer)) {
       return null;
     }
+    if (t.bottomInode == null && isBottomDirectory(target)) {
+      throw linkToDirectory(link, target);
+    }
     return t.bottomInode;
   }
 
-  private static Inode linkable(PathNode t, Inode inode) throws InvalidImageException {
+  private static InvalidImageException linkToDirectory(String link, String target) {
+    return new InvalidImageException(
+        "hardlink '"
+            + TarReader.printable(link)
+            + "' points to directory '"
+            + TarReader.printable(target)
+            + "', which is not allowed");
+  }
+
+  private static Inode linkable(String link, PathNode t, Inode inode) throws InvalidImageException {
     if (inode.header != null && inode.header.isDirectory()) {
-      throw new InvalidImageException(
-          "hardlink to directory '" + TarReader.printable(t.path) + "' is not allowed");
+      throw linkToDirectory(link, t.path);
     }
     return inode;
   }
@@ -440,30 +593,60 @@ public final class LayerFlattener {
   /**
    * Writes a path whose entry stands for {@code inode}: a hardlink to where the inode was first
    * written, or, the first time, the inode itself (a hardlink whose target did not survive becomes
-   * the file it pointed to).
+   * the file it pointed to). {@code n} is the path's node, or null for a bottom path without one.
    */
-  private void emitInode(PathNode n, Inode inode, TarEntry entry)
+  private void emitInode(PathNode n, String path, Inode inode, TarEntry entry)
       throws IOException, IsulaException {
     if (inode.emittedPath != null) {
       TarEntry link =
           entry.toBuilder()
+              .name(path)
               .type(EntryType.HARDLINK)
               .linkName(inode.emittedPath)
               .size(0)
               .clearXattrs()
               .build();
-      write(n, link, null);
+      write(n, path, link, null);
       return;
     }
-    TarEntry materialized = inode.header.withName(n.path);
+    TarEntry materialized = inode.header.withName(path);
     if (materialized.isFile() && materialized.size() > 0) {
       try (InputStream in = inode.store.open(inode.offset, materialized.size())) {
-        write(n, materialized, in);
+        write(n, path, materialized, in);
       }
     } else {
-      write(n, materialized, null);
+      write(n, path, materialized, null);
     }
-    inode.emittedPath = n.path;
+    inode.emittedPath = path;
+  }
+
+  /** Makes sure the parents of a bottom path without a node were written, first. */
+  private void ensureAncestors(String path) throws IOException, IsulaException {
+    String parent = EntryNames.parent(path);
+    if (parent.isEmpty()) {
+      return;
+    }
+    PathNode pn = node(parent, false);
+    if (pn != null) {
+      if (pn.emitted) {
+        if (!pn.emittedDirectory) {
+          throw notDirectory(path, parent);
+        }
+        return;
+      }
+      ensureAncestors(pn);
+      emitDirectory(pn);
+      return;
+    }
+    byte state = bottomStates.get(parent);
+    if (state == PathStates.DIRECTORY) {
+      return;
+    }
+    if (state == PathStates.OTHER) {
+      throw notDirectory(path, parent);
+    }
+    ensureAncestors(parent);
+    write(null, parent, synthesized(parent), null);
   }
 
   private void ensureAncestors(PathNode n) throws IOException, IsulaException {
@@ -475,7 +658,7 @@ public final class LayerFlattener {
     for (PathNode a = p; a != root; a = a.parent) {
       if (a.emitted) {
         if (!a.emittedDirectory) {
-          throw notDirectory(n, a);
+          throw notDirectory(n.path, a.path);
         }
         break;
       }
@@ -484,38 +667,63 @@ public final class LayerFlattener {
     for (int i = chain.size() - 1; i >= 0; i--) {
       PathNode a = chain.get(i);
       long w = upperWinner(a);
-      if (w >= 0) {
-        TarEntry h = entryAt(w).header();
-        if (!h.isDirectory()) {
-          throw notDirectory(n, a);
-        }
-        write(a, h, null);
-      } else {
-        write(
-            a, TarEntry.builder().name(a.path).type(EntryType.DIRECTORY).mode(0755).build(), null);
+      if (w >= 0 && !entryAt(w).header().isDirectory()) {
+        throw notDirectory(n.path, a.path);
       }
+      emitDirectory(a);
     }
   }
 
-  private static UnsafeEntryException notDirectory(PathNode child, PathNode parent) {
+  /** Writes a parent directory early: the upper layers' winning entry for it, or a default. */
+  private void emitDirectory(PathNode a) throws IOException, IsulaException {
+    long w = upperWinner(a);
+    if (w >= 0) {
+      TarEntry h = entryAt(w).header();
+      if (!h.isDirectory()) {
+        throw notDirectory(a.path + "/...", a.path);
+      }
+      write(a, a.path, h, null);
+    } else {
+      write(a, a.path, synthesized(a.path), null);
+    }
+  }
+
+  private static TarEntry synthesized(String path) {
+    return TarEntry.builder().name(path).type(EntryType.DIRECTORY).mode(0755).build();
+  }
+
+  private static UnsafeEntryException notDirectory(String child, String parent) {
     return new UnsafeEntryException(
         "entry '"
-            + TarReader.printable(child.path)
+            + TarReader.printable(child)
             + "': its parent '"
-            + TarReader.printable(parent.path)
+            + TarReader.printable(parent)
             + "' is not a directory; refusing to write through it");
   }
 
-  private void write(PathNode n, TarEntry e, InputStream content)
+  /** Writes an entry; {@code n} is its node, or null for a bottom path tracked compactly. */
+  private void write(PathNode n, String path, TarEntry e, InputStream content)
       throws IOException, IsulaException {
     out.write(e, e.isFile() && e.size() > 0 ? content : InputStream.nullInputStream());
-    n.emitted = true;
-    n.emittedDirectory = e.isDirectory();
+    if (n != null) {
+      n.emitted = true;
+      n.emittedDirectory = e.isDirectory();
+    } else {
+      bottomStates.put(path, e.isDirectory() ? PathStates.DIRECTORY : PathStates.OTHER);
+    }
     entriesWritten++;
   }
 
   private void closeAll() throws IOException {
     IOException first = null;
+    if (early != null) {
+      try {
+        early.close();
+      } catch (IOException e) {
+        first = e;
+      }
+      early = null;
+    }
     for (IndexedLayer l : uppers) {
       try {
         l.close();

@@ -34,6 +34,9 @@ final class PathNode {
   /** The bottom layer's latest entry at this path, as an inode (for hardlink resolution). */
   Inode bottomInode;
 
+  /** The bottom layer has a directory at this path (which a hardlink must not point to). */
+  boolean bottomDirectory;
+
   PathNode(PathNode parent, String path) {
     this.parent = parent;
     this.path = path;
@@ -131,6 +134,11 @@ final class PathNode {
       }
     }
     return false;
+  }
+
+  /** True if a layer strictly between {@code low} and {@code high} hides this path's children. */
+  boolean childHiddenBetween(int low, int high) {
+    return anyBetween(childHide, low, high);
   }
 
   /** True if a layer strictly between {@code low} and {@code high} hides this path. */

@@ -21,6 +21,7 @@ final class Spool implements ContentStore {
   private final FileChannel channel;
   private final OutputStream out;
   private long size;
+  private byte[] buffer; // reused across appends
 
   Spool() throws IOException {
     this.file = TempFiles.create("spool", ".bin");
@@ -36,7 +37,10 @@ final class Spool implements ContentStore {
   /** Appends exactly {@code length} bytes from {@code in}; returns their offset. */
   long append(InputStream in, long length) throws IOException {
     long offset = size;
-    byte[] buf = new byte[(int) Math.min(Math.max(length, 1), 256 * 1024)];
+    if (buffer == null) {
+      buffer = new byte[256 * 1024];
+    }
+    byte[] buf = buffer;
     long left = length;
     while (left > 0) {
       int n = in.read(buf, 0, (int) Math.min(buf.length, left));

@@ -14,6 +14,7 @@ public final class DigestingInputStream extends FilterInputStream {
   private final String algorithm;
   private long count;
   private Digest result;
+  private byte[] skipBuffer; // reused: a tar reader skips once per entry
 
   public DigestingInputStream(InputStream in) {
     this(in, "sha256");
@@ -47,7 +48,13 @@ public final class DigestingInputStream extends FilterInputStream {
 
   @Override
   public long skip(long n) throws IOException {
-    byte[] buf = new byte[(int) Math.min(n, 64 * 1024)];
+    if (n <= 0) {
+      return 0;
+    }
+    if (skipBuffer == null) {
+      skipBuffer = new byte[64 * 1024];
+    }
+    byte[] buf = skipBuffer;
     long skipped = 0;
     while (skipped < n) {
       int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));

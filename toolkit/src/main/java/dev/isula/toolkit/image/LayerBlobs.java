@@ -76,9 +76,30 @@ public final class LayerBlobs {
      * uncompressed, its DiffID) while it is copied.
      */
     public void copyTo(OutputStream out) throws IOException, IsulaException {
+      if (temp != null) {
+        // our own scratch file, hashed while it was written: copy, checking only the size
+        long n = 0;
+        try (InputStream in = source.open()) {
+          byte[] buf = new byte[1 << 20];
+          int r;
+          while ((r = in.read(buf, 0, buf.length)) >= 0) {
+            out.write(buf, 0, r);
+            n += r;
+          }
+        }
+        if (n != size) {
+          throw new IOException(
+              layer.describe() + ": scratch blob is " + n + " bytes, expected " + size);
+        }
+        return;
+      }
       try (InputStream raw = source.open()) {
         DigestingInputStream in = new DigestingInputStream(raw, digest.algorithm());
-        in.transferTo(out);
+        byte[] buf = new byte[1 << 20];
+        int r;
+        while ((r = in.read(buf, 0, buf.length)) >= 0) {
+          out.write(buf, 0, r);
+        }
         if (in.count() != size) {
           throw new InvalidImageException(
               layer.describe() + ": blob is " + in.count() + " bytes, expected " + size);
@@ -118,8 +139,9 @@ public final class LayerBlobs {
       return new Prepared(layer.source(), d, layer.size(), stored, layer, null);
     }
     TempBlob temp;
-    try (LayerStream s = layer.openVerified()) {
-      temp = TempBlob.compress(s, target, threads);
+    // decompression (and the blob digest) on a second thread; the DiffID is checked by verify()
+    try (LayerStream s = layer.openVerifiedReadAhead()) {
+      temp = TempBlob.compressVerified(s, layer.diffId(), target, threads);
       try {
         s.verify();
       } catch (IsulaException | IOException e) {

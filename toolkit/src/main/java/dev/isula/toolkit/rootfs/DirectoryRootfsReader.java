@@ -26,6 +26,10 @@ import java.util.function.Consumer;
  * directory itself is not an entry. Symlinks are never followed.
  */
 public final class DirectoryRootfsReader {
+  private static final String ATTRIBUTES =
+      "unix:mode,uid,gid,lastModifiedTime,isDirectory,isSymbolicLink,isRegularFile,nlink,dev,ino,"
+          + "size,rdev";
+
   private static final int S_IFMT = 0170000;
   private static final int S_IFIFO = 0010000;
   private static final int S_IFCHR = 0020000;
@@ -78,7 +82,9 @@ public final class DirectoryRootfsReader {
                 + " tarball of the directory instead (tar -C DIR -c . | isula import - ...)");
       }
       String name = prefix + base;
-      Map<String, Object> a = Files.readAttributes(child, "unix:*", LinkOption.NOFOLLOW_LINKS);
+      // the attributes used below only: "unix:*" would also look up owner and group names
+      // (getpwuid/getgrgid for every file)
+      Map<String, Object> a = Files.readAttributes(child, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
       int mode = (Integer) a.get("mode");
       int fmt = mode & S_IFMT;
       TarEntry.Builder b =

@@ -24,6 +24,7 @@ public final class TarWriter implements Closeable, EntrySink {
   private static final byte[] ZEROS = new byte[BLOCK * 2];
 
   private final OutputStream out;
+  private byte[] copyBuffer; // reused across entries: no garbage per file
   private long remaining;
   private long padding;
   private String currentName;
@@ -156,7 +157,13 @@ public final class TarWriter implements Closeable, EntrySink {
    * size; fails if it ends early.
    */
   public void copyContent(InputStream in) throws IOException {
-    byte[] buf = new byte[(int) Math.min(Math.max(remaining, 1), 256 * 1024)];
+    if (remaining <= 0) {
+      return;
+    }
+    if (copyBuffer == null) {
+      copyBuffer = new byte[256 * 1024];
+    }
+    byte[] buf = copyBuffer;
     while (remaining > 0) {
       int n = in.read(buf, 0, (int) Math.min(buf.length, remaining));
       if (n < 0) {
