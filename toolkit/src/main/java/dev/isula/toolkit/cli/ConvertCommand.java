@@ -63,7 +63,8 @@ final class ConvertCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Compression c = compress.equals("keep") ? null : Compression.fromId(compress);
-    var log = Progress.to(spec.commandLine().getErr(), global.quiet);
+    var err = spec.commandLine().getErr();
+    var log = Progress.lines(err, global.quiet);
     FormatRegistry registry = FormatRegistry.load();
     long start = System.nanoTime();
     try (ImageSource s =
@@ -78,7 +79,10 @@ final class ConvertCommand implements Callable<Integer> {
             registry.openSink(
                 destination,
                 WriteOptions.builder().compression(c).threads(threads).log(log).build())) {
-      sink.write(s.image());
+      try (ProgressDisplay progress =
+          ProgressDisplay.start("convert", ProgressDisplay.size(s.image()), err, global.quiet)) {
+        sink.write(progress.track(s.image()));
+      }
       log.accept(
           String.format(
               "copied %s to %s in %.1fs",

@@ -7,6 +7,14 @@ import java.util.function.Consumer;
 final class Progress {
   private Progress() {}
 
+  /**
+   * Progress lines for work that also shows a {@link ProgressDisplay}: on a terminal the bar says
+   * it all, so only warnings are printed there; to a pipe or file every line goes.
+   */
+  static Consumer<String> lines(PrintWriter err, boolean quiet) {
+    return to(err, quiet || ProgressDisplay.stderrIsTerminal());
+  }
+
   static Consumer<String> to(PrintWriter err, boolean quiet) {
     return line -> {
       if (quiet && !line.startsWith("warning:")) {

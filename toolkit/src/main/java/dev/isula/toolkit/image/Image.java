@@ -132,6 +132,28 @@ public final class Image {
     return b.build();
   }
 
+  /**
+   * The same image with its layers replaced one for one (e.g. by layers whose sources report
+   * progress); DiffIDs must not change.
+   */
+  public Image withLayers(List<Layer> newLayers) {
+    if (newLayers.size() != layers.size()) {
+      throw new IllegalArgumentException("layer count changed");
+    }
+    for (int i = 0; i < newLayers.size(); i++) {
+      if (!newLayers.get(i).diffId().equals(layers.get(i).diffId())) {
+        throw new IllegalArgumentException("DiffID of layer " + (i + 1) + " changed");
+      }
+    }
+    Builder b = builder().source(source).names(names);
+    b.configBytes = configBytes.clone();
+    b.config = config;
+    b.manifestBytes = manifestBytes;
+    b.manifestMediaType = manifestMediaType;
+    newLayers.forEach(b::addLayer);
+    return b.build();
+  }
+
   /** The same image under other names. */
   public Image withNames(List<String> newNames) {
     Builder b = builder().source(source).names(newNames);
