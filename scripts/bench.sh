@@ -32,7 +32,7 @@
 # Usage: scripts/bench.sh [--only GROUPS] [--runs N] [--warmup N] [--quick] [--keep] [--rebuild]
 #                         [--profile | --no-profile] [--no-interleave] [--wait-idle SECS]
 #                         [--scale-sizes "256 1024"] [--scale-runs N] [--heap 96m]
-#   --only GROUPS    comma-separated: export,split,import,convert,startup,scale (default: all)
+#   --only GROUPS    comma-separated: export,split,import,convert,registry,startup,scale (default: all)
 #   --runs N         timed repetitions of every command (default 5; 3 with --quick)
 #   --warmup N       untimed warm-up repetitions first (default 1)
 #   --quick          reuse whatever cached image exists (even from an older recipe), fewer runs
@@ -70,7 +70,7 @@ profile=auto
 build_only=0
 interleave=1
 wait_idle=0
-only=export,split,import,convert,startup,scale
+only=export,split,import,convert,registry,startup,scale
 scale_sizes="256 1024"
 scale_runs=1
 heap=96m
@@ -119,8 +119,8 @@ declare -A group=()
 IFS=, read -r -a only_list <<<"$only"
 for g in "${only_list[@]}"; do
   case $g in
-    export | split | import | convert | startup | scale) group[$g]=1 ;;
-    *) die "unknown group '$g' (export, split, import, convert, startup, scale)" ;;
+    export | split | import | convert | registry | startup | scale) group[$g]=1 ;;
+    *) die "unknown group '$g' (export, split, import, convert, registry, startup, scale)" ;;
   esac
 done
 on() { [ -n "${group[$1]:-}" ]; }
@@ -213,6 +213,38 @@ cleanup() {
 }
 trap cleanup EXIT
 o="$scratch/o" # every timed command writes below here; removed before each run
+
+# The registry figure: a local Distribution registry (Debian's docker-registry) on a free loopback
+# port, with the reference image pushed once by skopeo; stopped on exit.
+registry_pid=""
+registry=""
+if on registry; then
+  if ! command -v docker-registry >/dev/null 2>&1; then
+    log "installing with apt-get: docker-registry"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >&2
+  fi
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$scratch/registry-data"
+  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\nlog:\n  level: error\n' \
+    "$scratch/registry-data" "$port" >"$scratch/registry.yml"
+  docker-registry serve "$scratch/registry.yml" >"$scratch/registry.log" 2>&1 &
+  registry_pid=$!
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  registry="127.0.0.1:$port"
+  skopeo copy -q --dest-tls-verify=false "oci:$oci:v4" "docker://$registry/bench/ref:v4" ||
+    die "could not push the reference image to the local registry (see $scratch/registry.log)"
+  log "local registry on $registry holds bench/ref:v4"
+fi
+stop_registry() {
+  if [ -n "$registry_pid" ]; then
+    kill "$registry_pid" 2>/dev/null || true
+    wait "$registry_pid" 2>/dev/null || true
+  fi
+}
+trap 'stop_registry; cleanup' EXIT
 
 java_cmd() { # ARGS... -> the plain-java command line (isula ARGS), shell-quoted
   local s a
@@ -347,6 +379,12 @@ if on convert; then
     add CJ "plain java convert" \
       "$(java_cmd convert -q "oci:$oci:v4" "docker-archive:$o/converted.tar:bench:v4")"
   fi
+fi
+if on registry && [ -n "$registry" ]; then
+  add RX "export@isula docker:// (pull+export)" \
+    "$(jbang_cmd export@isula -q --tls-verify=false "docker://$registry/bench/ref:v4" "$o/registry.tar")"
+  add RS "skopeo copy docker:// oci: + export@isula" \
+    "skopeo copy -q --src-tls-verify=false $(q "docker://$registry/bench/ref:v4") $(q "oci:$o/pulled:v4") && $(jbang_cmd export@isula -q "oci:$o/pulled:v4" "$o/registry2.tar")"
 fi
 if on startup; then
   add H "export@isula --help" "$(jbang_cmd export@isula --help) > /dev/null"
@@ -511,6 +549,7 @@ if ((${#names[@]})); then
     fi
   fi
   figure split_dir S U 0.50
+  figure registry_export RX RS
   echo "-- the same on plain java (no JBang, no CDS):"
   figure export_gzip_java EJ G
   figure export_vs_umoci_java EJ U

@@ -99,4 +99,35 @@ class ProgressTest {
         shellQuote(isula("export", "-q", archive.toString(), tmp.resolve("o2.tar").toString()));
     assertEquals("", run(List.of("script", "-qec", cmd, "/dev/null"), true).strip());
   }
+
+  @Test
+  void importShowsTheRootfsRead() throws Exception {
+    Path rootfs = tmp.resolve("rootfs.tar");
+    run(isula("export", "-q", archive.toString(), rootfs.toString()), false);
+    String err = run(isula("import", rootfs.toString(), "-o", "oci:" + tmp.resolve("lay")), false);
+    // reads come in chunks, so which tenths are printed depends on the sizes; several are
+    long lines =
+        err.lines().filter(l -> l.matches("import: [1-9]0% \\(.* of 6\\.0 MiB\\)")).count();
+    assertTrue(lines >= 3, err);
+    assertTrue(err.contains("import: 100% (6.0 of 6.0 MiB)"), err);
+    String cmd = shellQuote(isula("import", rootfs.toString(), "-o", "oci:" + tmp.resolve("lay2")));
+    String screen = run(List.of("script", "-qec", cmd, "/dev/null"), true);
+    assertTrue(screen.contains("import 100% ["), screen);
+  }
+
+  @Test
+  void aBadNameIsRefusedBeforeTheRootfsIsRead() throws Exception {
+    Path rootfs = tmp.resolve("rootfs.tar");
+    run(isula("export", "-q", archive.toString(), rootfs.toString()), false);
+    ProcessBuilder pb =
+        new ProcessBuilder(isula("import", rootfs.toString(), "Bad:Name"))
+            .redirectErrorStream(true);
+    pb.environment().put("ISULA_TOOLKIT_ROOT", tmp.resolve("store").toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(3, TimeUnit.MINUTES), "timed out");
+    assertEquals(2, p.exitValue(), out);
+    assertTrue(out.contains("invalid image name 'Bad:Name'"), out);
+    assertFalse(out.contains("%"), "nothing read: " + out);
+  }
 }

@@ -127,23 +127,15 @@ final class ImportCommand implements Callable<Integer> {
     if (noVerify && rootfs == null) {
       throw new UsageException("--no-verify only applies with --rootfs");
     }
+    if (reference != null && !dev.isula.toolkit.image.ImageName.isValid(reference)) {
+      // checked before the (possibly long) read of the rootfs
+      throw new UsageException(
+          "invalid image name '"
+              + reference
+              + "' (expected [HOST[:PORT]/]PATH[:TAG], lowercase, e.g. example.org/ns/app:1)");
+    }
     Platform wanted = Platform.parse(platform);
-    Consumer<String> log =
-        global.quiet
-            ? line -> {
-              if (line.startsWith("warning:")) {
-                synchronized (err) {
-                  err.println(line);
-                  err.flush();
-                }
-              }
-            }
-            : line -> {
-              synchronized (err) {
-                err.println(line);
-                err.flush();
-              }
-            };
+    Consumer<String> log = Progress.lines(err, global.quiet);
     FormatRegistry registry = FormatRegistry.load();
     WriteOptions writeOptions =
         WriteOptions.builder()
@@ -156,13 +148,23 @@ final class ImportCommand implements Callable<Integer> {
     if (target == null) {
       target = "store:";
     }
-    try (ImageSink sink = registry.openSink(target, writeOptions)) {
+    // progress: the bytes of the rootfs tarball read (a directory or stdin has no known total)
+    String rootfsInput = rootfs == null ? input : rootfs;
+    java.nio.file.Path rootfsPath =
+        rootfsInput.equals("-") ? null : java.nio.file.Path.of(rootfsInput);
+    long total =
+        rootfsPath != null && java.nio.file.Files.isRegularFile(rootfsPath)
+            ? java.nio.file.Files.size(rootfsPath)
+            : 0;
+    try (ImageSink sink = registry.openSink(target, writeOptions);
+        ProgressDisplay progress = ProgressDisplay.start("import", total, err, global.quiet)) {
       ReadOptions.Builder read =
           ReadOptions.builder()
               .platform(wanted)
               .layerCompression(sink.layerCompression(compression))
               .threads(threads)
-              .log(log);
+              .log(log)
+              .progress(progress::advance);
       ImageSource source;
       if (rootfs == null) {
         source = registry.require("rootfs").open(input, read.build());

@@ -43,8 +43,22 @@ public final class RootfsLayers {
   public static TempBlob build(
       String source, Compression compression, int threads, Consumer<String> warn)
       throws IOException, IsulaException {
+    return build(source, compression, threads, warn, n -> {});
+  }
+
+  /**
+   * As {@link #build(String, Compression, int, Consumer)}, telling {@code progress} how many bytes
+   * of a tarball (compressed, as stored) have been read.
+   */
+  public static TempBlob build(
+      String source,
+      Compression compression,
+      int threads,
+      Consumer<String> warn,
+      java.util.function.LongConsumer progress)
+      throws IOException, IsulaException {
     if (source.equals("-")) {
-      return fromTar(System.in, "standard input", compression, threads);
+      return fromTar(counting(System.in, progress), "standard input", compression, threads);
     }
     Path path = Path.of(source);
     if (Files.isDirectory(path)) {
@@ -78,9 +92,31 @@ public final class RootfsLayers {
     if (!Files.exists(path)) {
       throw new java.nio.file.NoSuchFileException(source);
     }
-    try (InputStream in = Files.newInputStream(path)) {
+    try (InputStream in = counting(Files.newInputStream(path), progress)) {
       return fromTar(in, source, compression, threads);
     }
+  }
+
+  private static InputStream counting(InputStream in, java.util.function.LongConsumer progress) {
+    return new java.io.FilterInputStream(in) {
+      @Override
+      public int read() throws IOException {
+        int b = in.read();
+        if (b >= 0) {
+          progress.accept(1);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = in.read(b, off, len);
+        if (n > 0) {
+          progress.accept(n);
+        }
+        return n;
+      }
+    };
   }
 
   private static TempBlob fromTar(

@@ -18,6 +18,7 @@ public final class ReadOptions {
   private final int threads;
   private final Consumer<String> log;
   private final Map<String, String> properties;
+  private final java.util.function.LongConsumer progress;
 
   private ReadOptions(Builder b) {
     this.platform = Objects.requireNonNull(b.platform);
@@ -25,6 +26,7 @@ public final class ReadOptions {
     this.threads = b.threads;
     this.log = b.log;
     this.properties = Map.copyOf(b.properties);
+    this.progress = b.progress;
   }
 
   /** Options selecting the host's platform. */
@@ -57,6 +59,11 @@ public final class ReadOptions {
     return log;
   }
 
+  /** Told the number of input bytes as a source that builds layers reads them (for progress). */
+  public java.util.function.LongConsumer progress() {
+    return progress;
+  }
+
   /** A transport-specific setting, e.g. {@code rootfs} for the split transport; null if unset. */
   public String property(String key) {
     return properties.get(key);
@@ -69,6 +76,7 @@ public final class ReadOptions {
     private int threads = Runtime.getRuntime().availableProcessors();
     private Consumer<String> log = s -> {};
     private final Map<String, String> properties = new LinkedHashMap<>();
+    private java.util.function.LongConsumer progress = n -> {};
 
     public Builder platform(Platform p) {
       platform = Objects.requireNonNull(p);
@@ -94,6 +102,11 @@ public final class ReadOptions {
       if (value != null) {
         properties.put(key, value);
       }
+      return this;
+    }
+
+    public Builder progress(java.util.function.LongConsumer p) {
+      progress = p == null ? n -> {} : p;
       return this;
     }
 

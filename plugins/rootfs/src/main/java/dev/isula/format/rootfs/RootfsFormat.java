@@ -63,7 +63,12 @@ public final class RootfsFormat implements ImageFormat {
       throw new UsageException("rootfs: missing path (a tarball, a directory, or -)");
     }
     TempBlob blob =
-        RootfsLayers.build(reference, options.layerCompression(), options.threads(), options.log());
+        RootfsLayers.build(
+            reference,
+            options.layerCompression(),
+            options.threads(),
+            options.log(),
+            options.progress());
     try {
       Platform p = options.platform();
       String created = ImageTimes.created();

@@ -97,7 +97,12 @@ public final class SplitFormat implements ImageFormat {
     }
     options.log().accept("reading rootfs " + rootfs);
     TempBlob blob =
-        RootfsLayers.build(rootfs, options.layerCompression(), options.threads(), options.log());
+        RootfsLayers.build(
+            rootfs,
+            options.layerCompression(),
+            options.threads(),
+            options.log(),
+            options.progress());
     try {
       if (verify && !blob.diffId().equals(record.rootfsDiffId())) {
         throw new InvalidImageException(
