@@ -13,6 +13,6 @@
 // Third-party formats join by adding their jar with another //DEPS line.
 public class isula {
   public static void main(String... args) {
-    System.exit(dev.isula.toolkit.cli.IsulaCli.run(args));
+    dev.isula.toolkit.cli.IsulaCli.exit(dev.isula.toolkit.cli.IsulaCli.run(args));
   }
 }

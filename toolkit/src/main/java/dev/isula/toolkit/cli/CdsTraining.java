@@ -29,6 +29,80 @@ public final class CdsTraining {
     for (String[] run : runs) {
       failures += IsulaCli.run(run) == IsulaCli.OK ? 0 : 1;
     }
-    System.exit(failures == runs.length ? IsulaCli.FAILURE : IsulaCli.OK);
+    // the registry transport's classes (java.net.http among them): export from a loopback
+    // registry that serves the layout imported above
+    try (LoopbackRegistry registry = new LoopbackRegistry(java.nio.file.Path.of(dir, "oci"))) {
+      IsulaCli.run(
+          "export",
+          "-q",
+          "--tls-verify=false",
+          "docker://" + registry.address() + "/t:t",
+          dir + "/registry.tar");
+    } catch (java.io.IOException | RuntimeException e) {
+      failures++;
+    }
+    IsulaCli.exit(failures == runs.length ? IsulaCli.FAILURE : IsulaCli.OK);
+  }
+
+  /**
+   * Just enough of the distribution API (GET of {@code /v2/}, the manifest and blobs) to serve the
+   * first image of an OCI layout, on 127.0.0.1 and a free port, for the training run.
+   */
+  static final class LoopbackRegistry implements AutoCloseable {
+    private final com.sun.net.httpserver.HttpServer server;
+
+    LoopbackRegistry(java.nio.file.Path layout) throws java.io.IOException {
+      com.fasterxml.jackson.databind.JsonNode manifest =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(layout.resolve("index.json").toFile())
+              .path("manifests")
+              .path(0);
+      String digest = manifest.path("digest").asText();
+      String mediaType = manifest.path("mediaType").asText();
+      java.nio.file.Path blobs = layout.resolve("blobs").resolve("sha256");
+      server =
+          com.sun.net.httpserver.HttpServer.create(
+              new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext(
+          "/v2/",
+          exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            int status = 200;
+            String type = "application/json";
+            if (path.startsWith("/v2/t/manifests/")) {
+              body = java.nio.file.Files.readAllBytes(blobs.resolve(digest.substring(7)));
+              type = mediaType;
+              exchange.getResponseHeaders().add("Docker-Content-Digest", digest);
+            } else if (path.matches("/v2/t/blobs/sha256:[0-9a-f]{64}")) {
+              java.nio.file.Path blob = blobs.resolve(path.substring(path.lastIndexOf(':') + 1));
+              if (java.nio.file.Files.isRegularFile(blob)) {
+                body = java.nio.file.Files.readAllBytes(blob);
+                type = "application/octet-stream";
+              } else {
+                status = 404;
+              }
+            } else if (!path.equals("/v2/")) {
+              status = 404;
+            }
+            exchange.getResponseHeaders().add("Content-Type", type);
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            exchange.sendResponseHeaders(status, head ? -1 : body.length);
+            if (!head) {
+              exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+          });
+      server.start();
+    }
+
+    String address() {
+      return "127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
   }
 }

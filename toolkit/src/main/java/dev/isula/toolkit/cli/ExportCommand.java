@@ -40,9 +40,12 @@ import picocli.CommandLine.Spec;
       "  isula export docker-archive:busybox.tar rootfs.tar",
       "  isula export docker-archive:all.tar:busybox:latest - | tar -tv",
       "  isula export --platform linux/arm64 oci:./layout:v1 rootfs.tar.gz",
+      "  isula export docker://registry.example.org/ns/app:1 app-rootfs.tar.zst",
+      "  isula export busybox:latest rootfs.tar          (an image of the local store)",
       "",
       "IMAGE is TRANSPORT:REFERENCE (docker-archive:PATH[:NAME:TAG|:@N], oci:DIR[:TAG],",
-      "oci-archive:PATH[:TAG]) or a bare path, detected by content.",
+      "oci-archive:PATH[:TAG], docker://HOST[:PORT]/REPO[:TAG|@DIGEST], store:NAME[:TAG]),",
+      "a bare path (detected by content), or the name or id of an image of the local store.",
       "Exit status: 0 on success, 1 on failure (nothing is left at OUTPUT), 2 on bad usage."
     })
 final class ExportCommand implements Callable<Integer> {
