@@ -189,9 +189,54 @@ class JbangAliasTest {
                     "convert@isula", "-q", "docker-archive:" + archive, "oci:" + layout + ":v1"),
                 r -> assertArrayEquals(expected, exportInProcess("oci:" + layout + ":v1"))),
             new Step(
-                "rm",
-                List.of("rm@isula", "--prune", "sample:1", "example.org/ns/other:2"),
+                "push",
+                List.of(
+                    "push@isula",
+                    "-q",
+                    "--tls-verify=false",
+                    "example.org/ns/other:2",
+                    registry.host() + "/ns/other:2"),
                 r -> {
+                  // skopeo, as a peer, fetches what we pushed
+                  Path pushed = work.resolve("pushed");
+                  Process skopeo =
+                      new ProcessBuilder(
+                              "skopeo",
+                              "copy",
+                              "-q",
+                              "--src-tls-verify=false",
+                              "docker://" + registry.host() + "/ns/other:2",
+                              "oci:" + pushed + ":v1")
+                          .redirectErrorStream(true)
+                          .start();
+                  String said = new String(skopeo.getInputStream().readAllBytes());
+                  assertTrue(skopeo.waitFor(2, TimeUnit.MINUTES), "skopeo timed out");
+                  assertEquals(0, skopeo.exitValue(), said);
+                  assertArrayEquals(expected, exportInProcess("oci:" + pushed + ":v1"));
+                }),
+            new Step(
+                "pull",
+                List.of(
+                    "pull@isula",
+                    "-q",
+                    "--tls-verify=false",
+                    registry.host() + "/ns/other:2",
+                    "pulled:1"),
+                r -> {
+                  // the image came back unchanged: same config, so the same id
+                  try (ImageSource saved =
+                      FormatRegistry.load()
+                          .open(
+                              "docker-archive:" + work.resolve("saved.tar"),
+                              ReadOptions.defaults())) {
+                    assertEquals(saved.image().configDigest().toString(), r.out().strip());
+                  }
+                }),
+            new Step(
+                "rm",
+                List.of("rm@isula", "--prune", "sample:1", "example.org/ns/other:2", "pulled:1"),
+                r -> {
+                  assertTrue(r.out().contains("Untagged: pulled:1"), r.out());
                   assertTrue(r.out().contains("Untagged: sample:1"), r.out());
                   assertTrue(r.out().contains("Pruned"), r.out());
                 }),
