@@ -4,7 +4,7 @@ import dev.isula.toolkit.blob.BlobSource;
 import dev.isula.toolkit.blob.FileRange;
 import dev.isula.toolkit.image.Image;
 import dev.isula.toolkit.image.Layer;
-import java.io.FilterInputStream;
+import dev.isula.toolkit.io.CountingInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -97,34 +97,7 @@ final class ProgressDisplay implements AutoCloseable {
     return new BlobSource() {
       @Override
       public InputStream open() throws IOException {
-        return new FilterInputStream(source.open()) {
-          @Override
-          public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-              advance(1);
-            }
-            return b;
-          }
-
-          @Override
-          public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-              advance(n);
-            }
-            return n;
-          }
-
-          @Override
-          public long skip(long n) throws IOException {
-            long s = in.skip(n);
-            if (s > 0) {
-              advance(s);
-            }
-            return s;
-          }
-        };
+        return new CountingInputStream(source.open(), ProgressDisplay.this::advance);
       }
 
       @Override

@@ -5,6 +5,7 @@ import dev.isula.toolkit.api.IsulaException;
 import dev.isula.toolkit.api.UnsafeEntryException;
 import dev.isula.toolkit.blob.TempBlob;
 import dev.isula.toolkit.compress.Compression;
+import dev.isula.toolkit.io.CountingInputStream;
 import dev.isula.toolkit.io.ExpansionLimit;
 import dev.isula.toolkit.io.NamedOutputStream;
 import dev.isula.toolkit.io.TempFiles;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Builds the single layer of an imported root filesystem, reading the input exactly once: a tarball
@@ -55,10 +57,11 @@ public final class RootfsLayers {
       Compression compression,
       int threads,
       Consumer<String> warn,
-      java.util.function.LongConsumer progress)
+      LongConsumer progress)
       throws IOException, IsulaException {
     if (source.equals("-")) {
-      return fromTar(counting(System.in, progress), "standard input", compression, threads);
+      return fromTar(
+          new CountingInputStream(System.in, progress), "standard input", compression, threads);
     }
     Path path = Path.of(source);
     if (Files.isDirectory(path)) {
@@ -92,31 +95,9 @@ public final class RootfsLayers {
     if (!Files.exists(path)) {
       throw new java.nio.file.NoSuchFileException(source);
     }
-    try (InputStream in = counting(Files.newInputStream(path), progress)) {
+    try (InputStream in = new CountingInputStream(Files.newInputStream(path), progress)) {
       return fromTar(in, source, compression, threads);
     }
-  }
-
-  private static InputStream counting(InputStream in, java.util.function.LongConsumer progress) {
-    return new java.io.FilterInputStream(in) {
-      @Override
-      public int read() throws IOException {
-        int b = in.read();
-        if (b >= 0) {
-          progress.accept(1);
-        }
-        return b;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, len);
-        if (n > 0) {
-          progress.accept(n);
-        }
-        return n;
-      }
-    };
   }
 
   private static TempBlob fromTar(
