@@ -130,4 +130,15 @@ class ProgressTest {
     assertTrue(out.contains("invalid image name 'Bad:Name'"), out);
     assertFalse(out.contains("%"), "nothing read: " + out);
   }
+
+  @Test
+  void noPercentagesForATinyImage() throws Exception {
+    Path tiny =
+        TestImage.image()
+            .layer(TarBuilder.tar().file("etc/hostname", "tiny\n").build(), Compression.GZIP)
+            .writeDockerArchive(tmp.resolve("tiny.tar"), "tiny:1");
+    String err = run(isula("export", tiny.toString(), tmp.resolve("t.tar").toString()), false);
+    assertFalse(err.contains("%"), err);
+    assertTrue(err.contains("exported"), err);
+  }
 }

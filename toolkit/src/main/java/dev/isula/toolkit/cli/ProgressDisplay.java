@@ -58,9 +58,15 @@ final class ProgressDisplay implements AutoCloseable {
     }
   }
 
-  /** A display for {@code total} bytes of work, or a silent one when {@code quiet}. */
+  /** Less work than this is done before a display would say anything useful. */
+  static final long MIN_TOTAL = 1 << 20;
+
+  /**
+   * A display for {@code total} bytes of work, or a silent one when {@code quiet} or when the total
+   * is unknown or under a MiB.
+   */
   static ProgressDisplay start(String task, long total, PrintWriter err, boolean quiet) {
-    boolean silent = quiet || total <= 0;
+    boolean silent = quiet || total < MIN_TOTAL;
     return new ProgressDisplay(task, Math.max(total, 1), err, stderrIsTerminal(), silent);
   }
 
