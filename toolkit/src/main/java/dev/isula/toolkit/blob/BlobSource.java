@@ -12,6 +12,16 @@ import java.util.Optional;
 public interface BlobSource {
   InputStream open() throws IOException;
 
+  /**
+   * The first {@code n} bytes (fewer if the blob is shorter), e.g. to recognise a compression by
+   * its magic bytes. Sources that pay for every open (a registry) fetch only those bytes.
+   */
+  default byte[] head(int n) throws IOException {
+    try (InputStream in = open()) {
+      return in.readNBytes(n);
+    }
+  }
+
   /** The blob as a range of a local file, when it is one (enables positional reads). */
   default Optional<FileRange> fileRange() {
     return Optional.empty();

@@ -107,6 +107,11 @@ final class ProgressDisplay implements AutoCloseable {
       }
 
       @Override
+      public byte[] head(int n) throws IOException {
+        return source.head(n); // a peek, not progress
+      }
+
+      @Override
       public Optional<FileRange> fileRange() {
         return source.fileRange();
       }

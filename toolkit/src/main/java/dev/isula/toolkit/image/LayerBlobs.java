@@ -8,7 +8,6 @@ import dev.isula.toolkit.blob.TempBlob;
 import dev.isula.toolkit.compress.Compression;
 import dev.isula.toolkit.hash.Digest;
 import dev.isula.toolkit.hash.DigestingInputStream;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -126,10 +125,8 @@ public final class LayerBlobs {
    */
   public static Prepared prepare(Layer layer, Compression target, int threads)
       throws IOException, IsulaException {
-    Compression stored;
-    try (InputStream in = new BufferedInputStream(layer.source().open(), 64)) {
-      stored = Compression.detect(in);
-    }
+    byte[] head = layer.source().head(Compression.MAGIC_LENGTH);
+    Compression stored = Compression.detect(head, head.length);
     if (target == null) {
       target = stored;
     }

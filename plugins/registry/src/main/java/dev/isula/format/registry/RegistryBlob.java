@@ -30,6 +30,16 @@ final class RegistryBlob implements BlobSource {
     return new Resuming();
   }
 
+  /** A ranged {@code GET} of the first bytes, so a peek does not start sending the whole blob. */
+  @Override
+  public byte[] head(int n) throws IOException {
+    try (InputStream in = client.openBlobHead(repository, digest, n)) {
+      return in.readNBytes(n);
+    } catch (IsulaException e) {
+      throw asIo(e);
+    }
+  }
+
   private IOException asIo(IsulaException e) {
     return new IOException(e.getMessage(), e);
   }

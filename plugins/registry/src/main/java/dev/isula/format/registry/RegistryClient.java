@@ -766,6 +766,30 @@ final class RegistryClient {
   }
 
   /**
+   * {@code GET /v2/REPO/blobs/DIGEST} of the first {@code n} bytes ({@code Range: bytes=0-N-1}); a
+   * server that ignores the range sends the whole blob, of which the caller reads {@code n}.
+   */
+  InputStream openBlobHead(String repository, Digest digest, int n)
+      throws IsulaException, IOException {
+    String what = "GET blob " + digest.shortHex();
+    Call call =
+        new Call(
+            "GET", "/v2/" + repository + "/blobs/" + digest, List.of(pullScope(repository)), what);
+    call.header("Range", "bytes=0-" + (n - 1));
+    HttpResponse<InputStream> r = send(call);
+    int st = r.statusCode();
+    if (st == 200 || st == 206) {
+      return r.body();
+    }
+    if (st == 416) { // an empty blob has no byte 0
+      discard(r);
+      return InputStream.nullInputStream();
+    }
+    throw error(
+        r, what, host + "/" + repository + ": blob " + digest + " not found in the registry");
+  }
+
+  /**
    * Tries to mount {@code digest} from {@code fromRepository} of the same registry.
    *
    * @return true if it is now in {@code repository} without an upload

@@ -248,16 +248,20 @@ final class FakeRegistry implements AutoCloseable {
     }
     String range = r.header("Range");
     int from = 0;
-    if (range != null && range.startsWith("bytes=") && range.endsWith("-")) {
-      from = Integer.parseInt(range.substring(6, range.length() - 1));
-      ex.getResponseHeaders()
-          .add("Content-Range", "bytes " + from + "-" + (data.length - 1) + "/" + data.length);
-      ex.sendResponseHeaders(206, data.length - from);
+    int to = data.length - 1;
+    if (range != null && range.matches("bytes=[0-9]+-[0-9]*")) {
+      String[] ends = range.substring(6).split("-", -1);
+      from = Integer.parseInt(ends[0]);
+      if (!ends[1].isEmpty()) {
+        to = Math.min(to, Integer.parseInt(ends[1]));
+      }
+      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + to + "/" + data.length);
+      ex.sendResponseHeaders(206, to + 1 - from);
     } else {
       ex.sendResponseHeaders(200, data.length);
     }
     try (OutputStream out = ex.getResponseBody()) {
-      out.write(data, from, data.length - from);
+      out.write(data, from, to + 1 - from);
     }
   }
 

@@ -289,6 +289,41 @@ class FakeRegistryTest {
   }
 
   @Test
+  void aPeekAtABlobAsksForItsFirstBytesOnly() throws Exception {
+    TestImage t = sample();
+    Image img = image(t);
+    byte[] bigLayer = t.blob(0);
+    String bigDigest = Digest.sha256(bigLayer).toString();
+    byte[] first = java.util.Arrays.copyOf(bigLayer, 6);
+    try (FakeRegistry reg = new FakeRegistry()) {
+      String ref = "//" + reg.host() + "/r/app:v1";
+      push(ref, img);
+      try (ImageSource s = new RegistryFormat().open(ref, read())) {
+        Layer layer = s.image().layers().get(0);
+        assertArrayEquals(first, layer.source().head(6));
+        List<FakeRegistry.Request> gets = reg.requests("GET", bigDigest);
+        assertEquals(1, gets.size(), gets.toString());
+        assertEquals("bytes=0-5", gets.get(0).header("Range"));
+        // a server that ignores the range sends the whole blob: its first bytes still come back
+        reg.fault(
+            r -> r.method().equals("GET") && r.path().endsWith(bigDigest),
+            1,
+            (ex, r) -> {
+              ex.sendResponseHeaders(200, bigLayer.length);
+              try (OutputStream out = ex.getResponseBody()) {
+                out.write(bigLayer);
+              } catch (IOException closedEarly) {
+                // the client stops reading after the bytes it wanted
+              }
+              return true;
+            });
+        assertArrayEquals(first, layer.source().head(6));
+        assertArrayEquals(export(img), export(s.image()));
+      }
+    }
+  }
+
+  @Test
   void redirectsNeverCarryCredentialsToAnotherHost() throws Exception {
     TestImage t = sample();
     Image img = image(t);
