@@ -38,7 +38,10 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Mixin GlobalOptions global;
 
-  @Parameters(index = "0", paramLabel = "SOURCE")
+  @Parameters(
+      index = "0",
+      paramLabel = "SOURCE",
+      description = "The image to copy (- reads an archive from standard input).")
   String source;
 
   @Parameters(index = "1", paramLabel = "DESTINATION")
@@ -67,9 +70,10 @@ final class ConvertCommand implements Callable<Integer> {
     var log = Progress.lines(err, global.quiet);
     FormatRegistry registry = FormatRegistry.load();
     long start = System.nanoTime();
-    try (ImageSource s =
+    try (SpooledInput in = SpooledInput.of(source, "convert");
+        ImageSource s =
             registry.open(
-                source,
+                in.reference(),
                 ReadOptions.builder()
                     .platform(Platform.parse(platform))
                     .threads(threads)

@@ -53,7 +53,10 @@ final class ExportCommand implements Callable<Integer> {
 
   @Mixin GlobalOptions global;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "The image to export.")
+  @Parameters(
+      index = "0",
+      paramLabel = "IMAGE",
+      description = "The image to export (- reads an archive from standard input).")
   String image;
 
   @Parameters(
@@ -126,7 +129,8 @@ final class ExportCommand implements Callable<Integer> {
     }
     FormatRegistry registry = FormatRegistry.load();
     long start = System.nanoTime();
-    try (ImageSource source = registry.open(image, ReadOptions.forPlatform(wanted));
+    try (SpooledInput in = SpooledInput.of(image, "export");
+        ImageSource source = registry.open(in.reference(), ReadOptions.forPlatform(wanted));
         ProgressDisplay progress =
             ProgressDisplay.start(
                 "export", ProgressDisplay.size(source.image()), err, global.quiet)) {
@@ -174,7 +178,8 @@ final class ExportCommand implements Callable<Integer> {
     java.util.function.Consumer<String> log = Progress.lines(err, global.quiet);
     FormatRegistry registry = FormatRegistry.load();
     long start = System.nanoTime();
-    try (ImageSource source = registry.open(image, ReadOptions.forPlatform(wanted));
+    try (SpooledInput in = SpooledInput.of(image, "export");
+        ImageSource source = registry.open(in.reference(), ReadOptions.forPlatform(wanted));
         ProgressDisplay progress =
             ProgressDisplay.start(
                 "export --split", ProgressDisplay.size(source.image()), err, global.quiet);

@@ -2,7 +2,6 @@ package dev.isula.toolkit.cli;
 
 import dev.isula.toolkit.image.Image;
 import dev.isula.toolkit.image.Platform;
-import dev.isula.toolkit.io.TempFiles;
 import dev.isula.toolkit.spi.FormatRegistry;
 import dev.isula.toolkit.spi.ImageSource;
 import dev.isula.toolkit.spi.ReadOptions;
@@ -10,11 +9,7 @@ import dev.isula.toolkit.spi.WriteOptions;
 import dev.isula.toolkit.store.ImageStore;
 import dev.isula.toolkit.store.ImageStores;
 import dev.isula.toolkit.store.StoredImage;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -61,18 +56,9 @@ final class LoadCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Consumer<String> log = Progress.lines(err, global.quiet);
-    Path spooled = null;
-    String ref = input;
-    try {
-      if (input.equals("-")) {
-        spooled = TempFiles.create("load", ".tar");
-        try (InputStream in = System.in) {
-          Files.copy(in, spooled, StandardCopyOption.REPLACE_EXISTING);
-        }
-        ref = spooled.toString();
-      }
+    try (SpooledInput spooled = SpooledInput.of(input, "load")) {
       FormatRegistry registry = FormatRegistry.load();
-      FormatRegistry.ParsedReference parsed = registry.parse(ref);
+      FormatRegistry.ParsedReference parsed = registry.parse(spooled.reference());
       ImageStore store = ImageStores.open();
       ReadOptions read = ReadOptions.builder().platform(Platform.parse(platform)).log(log).build();
       WriteOptions write = WriteOptions.builder().log(log).build();
@@ -101,10 +87,6 @@ final class LoadCommand implements Callable<Integer> {
           }
           out.flush();
         }
-      }
-    } finally {
-      if (spooled != null) {
-        Files.deleteIfExists(spooled);
       }
     }
     return IsulaCli.OK;

@@ -193,8 +193,14 @@ final class OciImageStore implements ImageStore {
   private ImageNotFoundException notFound(String nameOrId, Map<Digest, List<String>> entries) {
     List<String> names = new ArrayList<>();
     entries.values().forEach(names::addAll);
-    return new ImageNotFoundException(
-        "no image '" + nameOrId + "' in the local store (" + root + ")", names);
+    // a bare reference is looked up here when no file has its name; if it looks like an archive
+    // name, the user most likely meant a file
+    String message =
+        nameOrId.matches(".*\\.(tar|tgz|tar\\.gz|tar\\.zst|tar\\.xz)")
+                && !Files.exists(Path.of(nameOrId))
+            ? "no such file '" + nameOrId + "' (nor an image of that name in the local store)"
+            : "no image '" + nameOrId + "' in the local store (" + root + ")";
+    return new ImageNotFoundException(message, names);
   }
 
   /** The name as the store keeps it: docker's familiar form with a tag. */
