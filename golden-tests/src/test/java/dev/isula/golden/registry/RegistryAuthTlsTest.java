@@ -324,6 +324,67 @@ class RegistryAuthTlsTest {
             auth.toString()));
   }
 
+  /** docker's credsStore: the password comes from docker-credential-NAME, run from PATH. */
+  @Test
+  void credentialsFromADockerCredentialHelper() throws Exception {
+    Exec.Result copy =
+        Exec.run(
+            List.of(
+                "skopeo",
+                "copy",
+                "-q",
+                "--dest-cert-dir",
+                certDir.toString(),
+                "--dest-creds",
+                USER + ":" + PASSWORD,
+                "oci:" + layout + ":v1",
+                ref("auth/helper:v1")));
+    assertEquals(0, copy.exit(), copy::toString);
+    Path bin = Files.createDirectories(work.resolve("helper-bin"));
+    Path helper = bin.resolve("docker-credential-testvault");
+    Files.writeString(
+        helper,
+        "#!/bin/sh\n"
+            + "[ \"$1\" = get ] || exit 3\n"
+            + "read -r server\n"
+            + "[ \"$server\" = '"
+            + registry.host()
+            + "' ] || { echo 'credentials not found in native keychain'; exit 1; }\n"
+            + "printf '{\"Username\":\"%s\",\"Secret\":\"%s\"}' '"
+            + USER
+            + "' '"
+            + PASSWORD
+            + "'\n");
+    Files.setPosixFilePermissions(
+        helper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path config = work.resolve("helper-config.json");
+    // docker writes an empty auths entry next to a credsStore
+    Files.writeString(
+        config, "{\"auths\":{\"" + registry.host() + "\":{}},\"credsStore\":\"testvault\"}");
+    Path out = work.resolve("from-helper.tar");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.isula.toolkit.cli.IsulaCli",
+                "export",
+                "-q",
+                "--cert-dir",
+                certDir.toString(),
+                "--authfile",
+                config.toString(),
+                ref("auth/helper:v1"),
+                out.toString())
+            .redirectErrorStream(true);
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    Process p = pb.start();
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES), "timed out");
+    assertEquals(0, p.exitValue(), said);
+    assertArrayEquals(expected, Files.readAllBytes(out));
+  }
+
   @Test
   void tlsVerifyFalseNeedsNoCertificate() throws Exception {
     Isula.run(

@@ -31,8 +31,14 @@ import java.util.Map;
  * <p>{@code isula login} writes to {@code --authfile} or {@code $REGISTRY_AUTH_FILE} when given;
  * otherwise to {@code $XDG_RUNTIME_DIR/containers/auth.json} as podman does, except when that file
  * does not exist but {@code ~/.docker/config.json} does (a docker user's only credentials file),
- * and to {@code ~/.docker/config.json} when {@code XDG_RUNTIME_DIR} is not set. Credential helpers
- * ({@code credHelpers}, {@code credsStore}) are not run.
+ * and to {@code ~/.docker/config.json} when {@code XDG_RUNTIME_DIR} is not set.
+ *
+ * <p>Credential helpers are read as docker reads them: within a file, {@code credHelpers.HOST}
+ * names the helper for that host, else {@code auths} is consulted, else the {@code credsStore}
+ * helper; a helper is the program {@code docker-credential-NAME} on {@code PATH}, run as {@code
+ * docker-credential-NAME get} with the server on standard input, answering {@code
+ * {"Username":…,"Secret":…}}. A helper that is missing or knows nothing gives no credentials (an
+ * anonymous attempt follows). {@code login} writes to {@code auths}, never to a helper.
  */
 final class AuthFile {
   static final String ENV = "REGISTRY_AUTH_FILE";
@@ -132,9 +138,98 @@ final class AuthFile {
       if (!Files.isRegularFile(f)) {
         continue;
       }
-      Credentials c = lookup(read(f), host, repository, f.toString());
+      ObjectNode file = read(f);
+      String helper = Json.optText(file.path("credHelpers"), host);
+      Credentials c =
+          helper != null && !helper.isEmpty()
+              ? fromHelper(helper, host, f)
+              : lookup(file, host, repository, f.toString());
+      if (c == null && helper == null) {
+        String store = Json.optText(file, "credsStore");
+        if (store != null && !store.isEmpty()) {
+          c = fromHelper(store, host, f);
+        }
+      }
       if (c != null) {
         return c;
+      }
+    }
+    return null;
+  }
+
+  /** Longest a helper may take, and most it may print. */
+  private static final long HELPER_SECONDS = 30;
+
+  private static final int HELPER_OUTPUT_LIMIT = 1 << 20;
+
+  /**
+   * Runs {@code docker-credential-NAME get} for {@code host}.
+   *
+   * @return null when the helper is not installed or has nothing for the host
+   * @throws InvalidImageException if its name is unsafe or its answer is not the JSON it should be
+   */
+  Credentials fromHelper(String name, String host, Path configuredIn)
+      throws IOException, InvalidImageException {
+    String what = configuredIn + ": credential helper '" + name + "'";
+    if (!name.matches("[A-Za-z0-9._-]+")) {
+      throw new InvalidImageException(what + ": not a valid helper name");
+    }
+    Path program = onPath("docker-credential-" + name);
+    if (program == null) {
+      return null;
+    }
+    // docker keys Docker Hub by this URL in helpers too
+    String server = host.equals("docker.io") ? "https://index.docker.io/v1/" : host;
+    Process p =
+        new ProcessBuilder(program.toString(), "get")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try (var stdin = p.getOutputStream()) {
+      stdin.write(server.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      // it may exit without reading; its exit status tells
+    }
+    byte[] out;
+    try (var stdout = p.getInputStream()) {
+      out = stdout.readNBytes(HELPER_OUTPUT_LIMIT + 1);
+    }
+    try {
+      if (!p.waitFor(HELPER_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(what + ": no answer within " + HELPER_SECONDS + "s");
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted waiting for " + what);
+    }
+    if (p.exitValue() != 0) {
+      return null; // "credentials not found in native keychain"
+    }
+    if (out.length > HELPER_OUTPUT_LIMIT) {
+      throw new InvalidImageException(what + ": answer larger than 1 MiB");
+    }
+    JsonNode answer = Json.parseObject(out, what + ": answer");
+    String user = Json.optText(answer, "Username");
+    String secret = Json.optText(answer, "Secret");
+    if (user == null || secret == null) {
+      throw new InvalidImageException(what + ": answer has no Username and Secret");
+    }
+    return new Credentials(user, secret);
+  }
+
+  private Path onPath(String program) {
+    String path = env.get("PATH");
+    if (path == null) {
+      return null;
+    }
+    for (String dir : path.split(":")) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path candidate = Path.of(dir, program);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return candidate;
       }
     }
     return null;

@@ -172,4 +172,81 @@ class AuthFileTest {
     n.fieldNames().forEachRemaining(out::add);
     return out;
   }
+
+  /** A docker credential helper, as a shell script in DIR/bin, answering for two servers. */
+  private Map<String, String> helperOnPath(String name) throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path helper = bin.resolve("docker-credential-" + name);
+    Files.writeString(
+        helper,
+        String.join(
+            "\n",
+            "#!/bin/sh",
+            "[ \"$1\" = get ] || exit 3",
+            "read -r server",
+            "case \"$server\" in",
+            "  127.0.0.1:5000) printf '{\"ServerURL\":\"%s\",\"Username\":\"helped\","
+                + "\"Secret\":\"from-"
+                + name
+                + "\"}' \"$server\" ;;",
+            "  https://index.docker.io/v1/) printf '{\"Username\":\"hub\",\"Secret\":\"h\"}' ;;",
+            "  *) echo 'credentials not found in native keychain'; exit 1 ;;",
+            "esac",
+            ""));
+    Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return Map.of("PATH", bin + ":/usr/bin:/bin");
+  }
+
+  @Test
+  void credentialHelpersAreAskedAsDockerAsksThem() throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(helperOnPath("one"));
+    helperOnPath("store");
+    Path config = dir.resolve("config.json");
+    Files.writeString(
+        config,
+        "{\"credHelpers\":{\"127.0.0.1:5000\":\"one\"},"
+            + "\"credsStore\":\"store\","
+            + "\"auths\":{\"127.0.0.1:5000\":{\"auth\":\""
+            + b64("ignored:x")
+            + "\"},\"127.0.0.1:6000\":{\"auth\":\""
+            + b64("filed:y")
+            + "\"},\"docker.io\":{}}}");
+    AuthFile auth = new AuthFile(env, dir);
+    // credHelpers.HOST first, even over an auths entry
+    AuthFile.Credentials c = auth.find(config, "127.0.0.1:5000", "app");
+    assertEquals("helped", c.user());
+    assertEquals("from-one", c.password());
+    // auths next
+    assertEquals("filed", auth.find(config, "127.0.0.1:6000", "app").user());
+    // then the credsStore helper, which keys Docker Hub by its v1 URL
+    assertEquals("hub", auth.find(config, "docker.io", "library/busybox").user());
+    // a helper that knows nothing for the host: no credentials (anonymous)
+    assertNull(auth.find(config, "127.0.0.1:7000", "app"));
+  }
+
+  @Test
+  void aMissingHelperGivesNoCredentialsAndABadNameIsRefused() throws Exception {
+    Path config = dir.resolve("config.json");
+    Files.writeString(config, "{\"credsStore\":\"not-installed\"}");
+    AuthFile auth = new AuthFile(Map.of("PATH", dir.toString()), dir);
+    assertNull(auth.find(config, "127.0.0.1:5000", "app"));
+    Files.writeString(config, "{\"credsStore\":\"../../bin/sh\"}");
+    InvalidImageException e =
+        assertThrows(InvalidImageException.class, () -> auth.find(config, "h:1", "app"));
+    assertTrue(e.getMessage().contains("not a valid helper name"), e.getMessage());
+  }
+
+  @Test
+  void aHelperAnsweringNonsenseIsNamed() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path helper = bin.resolve("docker-credential-broken");
+    Files.writeString(helper, "#!/bin/sh\necho not json\n");
+    Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path config = dir.resolve("config.json");
+    Files.writeString(config, "{\"credsStore\":\"broken\"}");
+    AuthFile auth = new AuthFile(Map.of("PATH", bin.toString()), dir);
+    InvalidImageException e =
+        assertThrows(InvalidImageException.class, () -> auth.find(config, "h:1", "app"));
+    assertTrue(e.getMessage().contains("credential helper 'broken'"), e.getMessage());
+  }
 }
