@@ -1,5 +1,15 @@
 package dev.isula.toolkit.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
  * A training run for an AppCDS archive (class data sharing): runs the common commands once on a
  * sample image in one JVM, so that {@code -XX:ArchiveClassesAtExit} records the classes they load.
@@ -31,14 +41,14 @@ public final class CdsTraining {
     }
     // the registry transport's classes (java.net.http among them): export from a loopback
     // registry that serves the layout imported above
-    try (LoopbackRegistry registry = new LoopbackRegistry(java.nio.file.Path.of(dir, "oci"))) {
+    try (LoopbackRegistry registry = new LoopbackRegistry(Path.of(dir, "oci"))) {
       IsulaCli.run(
           "export",
           "-q",
           "--tls-verify=false",
           "docker://" + registry.address() + "/t:t",
           dir + "/registry.tar");
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       failures++;
     }
     IsulaCli.exit(failures == runs.length ? IsulaCli.FAILURE : IsulaCli.OK);
@@ -49,35 +59,33 @@ public final class CdsTraining {
    * first image of an OCI layout, on 127.0.0.1 and a free port, for the training run.
    */
   static final class LoopbackRegistry implements AutoCloseable {
-    private final com.sun.net.httpserver.HttpServer server;
+    private final HttpServer server;
 
-    LoopbackRegistry(java.nio.file.Path layout) throws java.io.IOException {
-      com.fasterxml.jackson.databind.JsonNode manifest =
-          new com.fasterxml.jackson.databind.ObjectMapper()
+    LoopbackRegistry(Path layout) throws IOException {
+      JsonNode manifest =
+          new ObjectMapper()
               .readTree(layout.resolve("index.json").toFile())
               .path("manifests")
               .path(0);
       String digest = manifest.path("digest").asText();
       String mediaType = manifest.path("mediaType").asText();
-      java.nio.file.Path blobs = layout.resolve("blobs").resolve("sha256");
-      server =
-          com.sun.net.httpserver.HttpServer.create(
-              new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+      Path blobs = layout.resolve("blobs").resolve("sha256");
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
       server.createContext(
           "/v2/",
           exchange -> {
             String path = exchange.getRequestURI().getPath();
-            byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] body = "{}".getBytes(StandardCharsets.US_ASCII);
             int status = 200;
             String type = "application/json";
             if (path.startsWith("/v2/t/manifests/")) {
-              body = java.nio.file.Files.readAllBytes(blobs.resolve(digest.substring(7)));
+              body = Files.readAllBytes(blobs.resolve(digest.substring(7)));
               type = mediaType;
               exchange.getResponseHeaders().add("Docker-Content-Digest", digest);
             } else if (path.matches("/v2/t/blobs/sha256:[0-9a-f]{64}")) {
-              java.nio.file.Path blob = blobs.resolve(path.substring(path.lastIndexOf(':') + 1));
-              if (java.nio.file.Files.isRegularFile(blob)) {
-                body = java.nio.file.Files.readAllBytes(blob);
+              Path blob = blobs.resolve(path.substring(path.lastIndexOf(':') + 1));
+              if (Files.isRegularFile(blob)) {
+                body = Files.readAllBytes(blob);
                 type = "application/octet-stream";
               } else {
                 status = 404;

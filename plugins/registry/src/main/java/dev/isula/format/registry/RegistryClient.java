@@ -733,14 +733,8 @@ final class RegistryClient {
    */
   InputStream openBlob(String repository, Digest digest, long offset)
       throws IsulaException, IOException {
-    String what = "GET blob " + digest.shortHex();
-    Call call =
-        new Call(
-            "GET", "/v2/" + repository + "/blobs/" + digest, List.of(pullScope(repository)), what);
-    if (offset > 0) {
-      call.header("Range", "bytes=" + offset + "-");
-    }
-    HttpResponse<InputStream> r = send(call);
+    HttpResponse<InputStream> r =
+        getBlob(repository, digest, offset > 0 ? "bytes=" + offset + "-" : null);
     int st = r.statusCode();
     if (st == 200 || (st == 206 && offset > 0)) {
       InputStream in = r.body();
@@ -761,8 +755,7 @@ final class RegistryClient {
       }
       return in;
     }
-    throw error(
-        r, what, host + "/" + repository + ": blob " + digest + " not found in the registry");
+    throw blobError(r, repository, digest);
   }
 
   /**
@@ -771,12 +764,7 @@ final class RegistryClient {
    */
   InputStream openBlobHead(String repository, Digest digest, int n)
       throws IsulaException, IOException {
-    String what = "GET blob " + digest.shortHex();
-    Call call =
-        new Call(
-            "GET", "/v2/" + repository + "/blobs/" + digest, List.of(pullScope(repository)), what);
-    call.header("Range", "bytes=0-" + (n - 1));
-    HttpResponse<InputStream> r = send(call);
+    HttpResponse<InputStream> r = getBlob(repository, digest, "bytes=0-" + (n - 1));
     int st = r.statusCode();
     if (st == 200 || st == 206) {
       return r.body();
@@ -785,8 +773,29 @@ final class RegistryClient {
       discard(r);
       return InputStream.nullInputStream();
     }
-    throw error(
-        r, what, host + "/" + repository + ": blob " + digest + " not found in the registry");
+    throw blobError(r, repository, digest);
+  }
+
+  private HttpResponse<InputStream> getBlob(String repository, Digest digest, String range)
+      throws IsulaException, IOException {
+    Call call =
+        new Call(
+            "GET",
+            "/v2/" + repository + "/blobs/" + digest,
+            List.of(pullScope(repository)),
+            "GET blob " + digest.shortHex());
+    if (range != null) {
+      call.header("Range", range);
+    }
+    return send(call);
+  }
+
+  private RegistryException blobError(HttpResponse<InputStream> r, String repository, Digest digest)
+      throws IOException {
+    return error(
+        r,
+        "GET blob " + digest.shortHex(),
+        host + "/" + repository + ": blob " + digest + " not found in the registry");
   }
 
   /**
