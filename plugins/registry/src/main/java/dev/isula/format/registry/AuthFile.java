@@ -39,9 +39,19 @@ import java.util.Map;
  * docker-credential-NAME get} with the server on standard input, answering {@code
  * {"Username":…,"Secret":…}}. A helper that is missing or knows nothing gives no credentials (an
  * anonymous attempt follows). {@code login} writes to {@code auths}, never to a helper.
+ *
+ * <p>An identity token (a helper's answer with user {@code <token>}, or an {@code identitytoken}
+ * field in {@code auths}) is an OAuth refresh token: it is exchanged at the token service with a
+ * {@code grant_type=refresh_token} POST instead of being sent as a password.
  */
 final class AuthFile {
   static final String ENV = "REGISTRY_AUTH_FILE";
+
+  /**
+   * The user name with which docker's files and helpers mark an identity token (an OAuth refresh
+   * token, exchanged at the registry's token service) instead of a password.
+   */
+  static final String IDENTITY_TOKEN_USER = "<token>";
 
   /** A user name and password. */
   record Credentials(String user, String password) {
@@ -285,6 +295,10 @@ final class AuthFile {
     String password = Json.optText(best, "password");
     if (user != null && password != null) {
       return new Credentials(user, password);
+    }
+    String identityToken = Json.optText(best, "identitytoken");
+    if (identityToken != null && !identityToken.isEmpty()) {
+      return new Credentials(IDENTITY_TOKEN_USER, identityToken);
     }
     return null;
   }

@@ -229,22 +229,39 @@ final class RegistryClient {
         || !(realmUri.getScheme().equals("https") || realmUri.getScheme().equals("http"))) {
       throw new RegistryException(host + ": invalid token realm '" + realm + "'", 0);
     }
-    StringBuilder q = new StringBuilder();
-    if (c.param("service") != null) {
-      q.append("service=").append(encode(c.param("service")));
+    Call call;
+    URI uri;
+    if (creds != null && creds.user().equals(AuthFile.IDENTITY_TOKEN_USER)) {
+      // an identity token (docker login's OAuth refresh token): exchanged by a form POST
+      StringBuilder form = new StringBuilder("grant_type=refresh_token&client_id=isula-toolkit");
+      form.append("&refresh_token=").append(encode(creds.password()));
+      if (c.param("service") != null) {
+        form.append("&service=").append(encode(c.param("service")));
+      }
+      if (!scopes.isEmpty()) {
+        form.append("&scope=").append(encode(String.join(" ", scopes)));
+      }
+      byte[] body = form.toString().getBytes(StandardCharsets.UTF_8);
+      uri = realmUri;
+      call = new Call("POST", realm, List.of(), "token request");
+      call.header("Content-Type", "application/x-www-form-urlencoded");
+      call.body(body, 0, body.length);
+    } else {
+      StringBuilder q = new StringBuilder();
+      if (c.param("service") != null) {
+        q.append("service=").append(encode(c.param("service")));
+      }
+      for (String s : scopes) {
+        q.append(q.length() == 0 ? "" : "&").append("scope=").append(encode(s));
+      }
+      String sep = realmUri.getRawQuery() == null ? "?" : "&";
+      uri = URI.create(realm + (q.length() == 0 ? "" : sep + q));
+      call = new Call("GET", uri.toString(), List.of(), "token request");
+      if (creds != null) {
+        call.header("Authorization", creds.basicHeader());
+      }
     }
-    for (String s : scopes) {
-      q.append(q.length() == 0 ? "" : "&").append("scope=").append(encode(s));
-    }
-    String sep = realmUri.getRawQuery() == null ? "?" : "&";
-    URI uri = URI.create(realm + (q.length() == 0 ? "" : sep + q));
-    Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Accept", "application/json");
-    if (creds != null) {
-      headers.put("Authorization", creds.basicHeader());
-    }
-    Call call = new Call("GET", uri.toString(), List.of(), "token request");
-    call.headers.putAll(headers);
+    call.header("Accept", "application/json");
     call.registryAuth = false;
     HttpResponse<InputStream> r = send(call);
     int st = r.statusCode();

@@ -249,4 +249,12 @@ class AuthFileTest {
         assertThrows(InvalidImageException.class, () -> auth.find(config, "h:1", "app"));
     assertTrue(e.getMessage().contains("credential helper 'broken'"), e.getMessage());
   }
+
+  @Test
+  void anIdentityTokenEntryBecomesTokenCredentials() throws Exception {
+    JsonNode f = json("{\"auths\":{\"docker.io\":{\"identitytoken\":\"r3fresh\"}}}");
+    AuthFile.Credentials c = AuthFile.lookup(f, "docker.io", "library/busybox", "f");
+    assertEquals(AuthFile.IDENTITY_TOKEN_USER, c.user());
+    assertEquals("r3fresh", c.password());
+  }
 }

@@ -69,6 +69,14 @@ final class FakeRegistry implements AutoCloseable {
     server.start();
   }
 
+  private volatile String refreshToken;
+
+  /** Also grant tokens for this OAuth refresh token (a form POST to {@code /token}). */
+  FakeRegistry identityToken(String t) {
+    refreshToken = t;
+    return this;
+  }
+
   /** Require a Bearer token from {@code /token}, which wants these Basic credentials. */
   FakeRegistry bearer(String u, String p) {
     bearer = true;
@@ -199,8 +207,42 @@ final class FakeRegistry implements AutoCloseable {
     return false;
   }
 
+  /** The OAuth2 form: grant_type=refresh_token, refresh_token, service, scope (space-separated). */
+  private void tokenForRefreshToken(HttpExchange ex, Request r) throws IOException {
+    String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    Map<String, String> form = new LinkedHashMap<>();
+    for (String kv : body.split("&")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0) {
+        form.put(
+            kv.substring(0, eq), URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+      }
+    }
+    formPosts.add(form);
+    if (!"refresh_token".equals(form.get("grant_type"))
+        || refreshToken == null
+        || !refreshToken.equals(form.get("refresh_token"))) {
+      send(ex, 401, "{\"details\":\"invalid refresh token\"}");
+      return;
+    }
+    if (!"fake".equals(form.get("service"))) {
+      send(ex, 400, "{\"details\":\"wrong service\"}");
+      return;
+    }
+    String scopes = form.getOrDefault("scope", "");
+    String token = Base64.getUrlEncoder().encodeToString(scopes.getBytes(StandardCharsets.UTF_8));
+    send(ex, 200, "{\"access_token\":\"" + token + "\",\"expires_in\":300}");
+  }
+
+  /** The forms posted to the token endpoint. */
+  final List<Map<String, String>> formPosts = new CopyOnWriteArrayList<>();
+
   /** Issues a token listing the granted scopes; the scopes are only granted with credentials. */
   private void token(HttpExchange ex, Request r) throws IOException {
+    if (r.method().equals("POST")) {
+      tokenForRefreshToken(ex, r);
+      return;
+    }
     String auth = r.header("Authorization");
     String expected =
         "Basic "

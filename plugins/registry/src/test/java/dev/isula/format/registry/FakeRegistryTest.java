@@ -146,6 +146,41 @@ class FakeRegistryTest {
     }
   }
 
+  /** docker's identity token: exchanged at the token service as an OAuth2 refresh token. */
+  @Test
+  void identityTokenIsExchangedWithARefreshTokenPost() throws Exception {
+    TestImage t = sample();
+    Image img = image(t);
+    try (FakeRegistry reg = new FakeRegistry().bearer("alice", "pw").identityToken("refresh-me")) {
+      String ref = "//" + reg.host() + "/team/app:v1";
+      push(ref, img, "creds", "alice:pw");
+      try (ImageSource s = new RegistryFormat().open(ref, read("creds", "<token>:refresh-me"))) {
+        assertArrayEquals(export(img), export(s.image()));
+      }
+      assertFalse(reg.formPosts.isEmpty());
+      Map<String, String> form = reg.formPosts.get(0);
+      assertEquals("refresh_token", form.get("grant_type"));
+      assertEquals("refresh-me", form.get("refresh_token"));
+      assertEquals("isula-toolkit", form.get("client_id"));
+      assertTrue(form.get("scope").contains("repository:team/app:pull"), form.toString());
+      // the refresh token never went out as a Basic password: the only GETs are alice's push
+      String alice =
+          "Basic "
+              + java.util.Base64.getEncoder()
+                  .encodeToString("alice:pw".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertTrue(
+          reg.requests("GET", "/token").stream()
+              .allMatch(r -> alice.equals(r.header("Authorization"))),
+          reg.requests("GET", "/token").toString());
+      IsulaException e =
+          assertThrows(
+              IsulaException.class,
+              () -> new RegistryFormat().open(ref, read("creds", "<token>:wrong")).close());
+      assertTrue(
+          e.getMessage().contains("authentication failed for " + reg.host()), e.getMessage());
+    }
+  }
+
   @Test
   void bearerWithoutOrWithWrongCredentials() throws Exception {
     try (FakeRegistry reg = new FakeRegistry().bearer("alice", "pw")) {
