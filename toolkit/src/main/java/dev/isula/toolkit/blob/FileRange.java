@@ -10,8 +10,9 @@ import java.util.Objects;
 
 /**
  * A byte range of a local file: a blob inside a tar archive, or a whole blob file. Knowing the
- * range lets readers use positional reads (several threads at once, no seeking) and lets writers
- * copy with {@code FileChannel.transferTo}.
+ * range lets readers use positional reads (several threads at once, no seeking). Copies still go
+ * through the JVM rather than {@code FileChannel.transferTo}: every blob copied is hashed on the
+ * way (its digest verified), so its bytes have to be read anyway.
  */
 public record FileRange(Path file, long offset, long length) {
   public FileRange {
