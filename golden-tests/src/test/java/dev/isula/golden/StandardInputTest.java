@@ -44,6 +44,10 @@ class StandardInputTest {
   private record Run(int exit, String stderr) {}
 
   private Run isula(Path stdin, String... args) throws Exception {
+    return isula(stdin, null, args);
+  }
+
+  private Run isula(Path stdin, Path stdout, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
@@ -54,7 +58,10 @@ class StandardInputTest {
     pb.environment().put("TMPDIR", scratch.toString());
     pb.environment().put("ISULA_TOOLKIT_ROOT", tmp.resolve("store").toString());
     pb.redirectInput(stdin.toFile());
-    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.redirectOutput(
+        stdout == null
+            ? ProcessBuilder.Redirect.DISCARD
+            : ProcessBuilder.Redirect.to(stdout.toFile()));
     Path err = tmp.resolve("stderr.txt");
     pb.redirectError(err.toFile());
     Process p = pb.start();
@@ -98,6 +105,24 @@ class StandardInputTest {
     assertEquals(0, l.exit(), l.stderr());
     String index = Files.readString(tmp.resolve("store/index.json"));
     assertTrue(index.contains("stdin:1"), index);
+    assertNoScratchLeft();
+  }
+
+  @Test
+  void saveWithoutOutputWritesTheArchiveToStandardOutput() throws Exception {
+    Run l = isula(archive, "load", "-q", "-i", "-");
+    assertEquals(0, l.exit(), l.stderr());
+    Path empty = Files.createFile(tmp.resolve("empty"));
+    Path saved = tmp.resolve("saved.tar");
+    Run s = isula(empty, saved, "save", "-q", "stdin:1");
+    assertEquals(0, s.exit(), s.stderr());
+    CliRun fromSaved = CliRun.export(List.of(), saved.toString(), tmp.resolve("a.tar").toString());
+    CliRun direct = CliRun.export(List.of(), archive.toString(), tmp.resolve("b.tar").toString());
+    assertEquals(0, fromSaved.exitCode() + direct.exitCode(), fromSaved + "\n" + direct);
+    assertArrayEquals(
+        Files.readAllBytes(tmp.resolve("b.tar")), Files.readAllBytes(tmp.resolve("a.tar")));
+    Run oci = isula(empty, tmp.resolve("oci.out"), "save", "--format", "oci", "stdin:1");
+    assertEquals(2, oci.exit(), "a layout directory cannot go to stdout: " + oci.stderr());
     assertNoScratchLeft();
   }
 

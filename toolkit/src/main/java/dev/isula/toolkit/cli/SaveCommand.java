@@ -4,11 +4,17 @@ import dev.isula.toolkit.api.UsageException;
 import dev.isula.toolkit.image.Image;
 import dev.isula.toolkit.image.ImageName;
 import dev.isula.toolkit.image.Platform;
+import dev.isula.toolkit.io.TempFiles;
 import dev.isula.toolkit.spi.FormatRegistry;
 import dev.isula.toolkit.spi.ImageSink;
 import dev.isula.toolkit.spi.ImageSource;
 import dev.isula.toolkit.spi.ReadOptions;
 import dev.isula.toolkit.spi.WriteOptions;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,6 +35,7 @@ import picocli.CommandLine.Spec;
       "Examples:",
       "  isula save busybox:latest alpine:3.19 -o images.tar",
       "  isula save app:1 --format oci-archive -o app-oci.tar",
+      "  isula save app:1 | ssh host isula load      (no -o: standard output)",
       "",
       "Exit status: 0 on success, 1 on failure (nothing is left at PATH), 2 on bad usage."
     })
@@ -45,12 +52,12 @@ final class SaveCommand implements Callable<Integer> {
 
   @Option(
       names = {"-o", "--output"},
-      required = true,
       paramLabel = "PATH",
       description =
           "The archive (or, for --format oci, the layout directory) to write; or a registry"
-              + " reference, docker://HOST[:PORT]/REPO:TAG, for one image.")
-  String output;
+              + " reference, docker://HOST[:PORT]/REPO:TAG, for one image. Default, or -:"
+              + " standard output (not a terminal).")
+  String output = "-";
 
   @Option(
       names = "--format",
@@ -69,9 +76,22 @@ final class SaveCommand implements Callable<Integer> {
     if (!List.of("docker-archive", "oci-archive", "oci").contains(format)) {
       throw new UsageException("--format must be docker-archive, oci-archive or oci");
     }
+    boolean toStdout = output.equals("-");
+    if (toStdout && format.equals("oci")) {
+      throw new UsageException("--format oci writes a directory; give it with -o DIR");
+    }
+    if (toStdout && StandardStreams.stdoutIsTerminal()) {
+      throw new UsageException(
+          "refusing to write an archive to a terminal; redirect standard output or use -o PATH");
+    }
     var err = spec.commandLine().getErr();
     var log = Progress.lines(err, global.quiet);
     FormatRegistry registry = FormatRegistry.load();
+    // standard output: the archive is written to a scratch file first (writers need to seek and
+    // rename), then copied out
+    Path scratch =
+        toStdout ? Files.createTempDirectory(TempFiles.directory(), "isula-save-") : null;
+    String path = toStdout ? scratch.resolve("archive.tar").toString() : output;
     ReadOptions read = ReadOptions.builder().platform(Platform.parse(platform)).log(log).build();
     List<ImageSource> sources = new ArrayList<>();
     try {
@@ -89,7 +109,7 @@ final class SaveCommand implements Callable<Integer> {
       try (ImageSink sink =
           registry.openSink(
               // a registry reference (docker://HOST/REPO:TAG) names its own transport
-              output.contains("://") ? output : format + ":" + output,
+              path.contains("://") ? path : format + ":" + path,
               WriteOptions.builder().log(log).build())) {
         long total = 0;
         for (Image i : toSave) {
@@ -103,9 +123,18 @@ final class SaveCommand implements Callable<Integer> {
           sink.writeAll(tracked);
         }
       }
+      if (toStdout) {
+        OutputStream stdout = new FileOutputStream(FileDescriptor.out);
+        Files.copy(Path.of(path), stdout);
+        stdout.flush();
+      }
     } finally {
       for (ImageSource s : sources) {
         s.close();
+      }
+      if (scratch != null) {
+        Files.deleteIfExists(Path.of(path));
+        Files.deleteIfExists(scratch);
       }
     }
     return IsulaCli.OK;
