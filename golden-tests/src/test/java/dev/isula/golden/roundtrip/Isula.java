@@ -81,6 +81,15 @@ final class Isula {
    */
   static Run subprocess(Path cwd, Map<String, String> env, Path stdin, String... args)
       throws IOException, InterruptedException {
+    return subprocess(cwd, env, stdin, null, args);
+  }
+
+  /**
+   * As {@link #subprocess(Path, Map, Path, String...)}, with standard output (binary, say an
+   * archive) going to {@code stdout} when it is not null; the run's {@code out} is then empty.
+   */
+  static Run subprocess(Path cwd, Map<String, String> env, Path stdin, Path stdout, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
@@ -95,7 +104,7 @@ final class Isula {
           stdin == null
               ? ProcessBuilder.Redirect.from(new File("/dev/null"))
               : ProcessBuilder.Redirect.from(stdin.toFile()));
-      pb.redirectOutput(out.toFile());
+      pb.redirectOutput(stdout != null ? stdout.toFile() : out.toFile());
       pb.redirectError(err.toFile());
       pb.environment().remove("SOURCE_DATE_EPOCH");
       pb.environment().putAll(env);
