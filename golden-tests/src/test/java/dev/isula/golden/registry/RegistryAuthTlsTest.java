@@ -115,6 +115,23 @@ class RegistryAuthTlsTest {
     return "docker://" + registry.host() + "/" + repoTag;
   }
 
+  /** skopeo, as a peer, pushes the sample image with the right credentials. */
+  private static void pushWithSkopeo(String repoTag) throws Exception {
+    Exec.Result copy =
+        Exec.run(
+            List.of(
+                "skopeo",
+                "copy",
+                "-q",
+                "--dest-cert-dir",
+                certDir.toString(),
+                "--dest-creds",
+                USER + ":" + PASSWORD,
+                "oci:" + layout + ":v1",
+                ref(repoTag)));
+    assertEquals(0, copy.exit(), copy::toString);
+  }
+
   private static Path noCredentials() {
     return work.resolve("no-such-auth.json");
   }
@@ -290,19 +307,7 @@ class RegistryAuthTlsTest {
 
   @Test
   void handWrittenCredentialsFileAndSkopeoPush() throws Exception {
-    Exec.Result copy =
-        Exec.run(
-            List.of(
-                "skopeo",
-                "copy",
-                "-q",
-                "--dest-cert-dir",
-                certDir.toString(),
-                "--dest-creds",
-                USER + ":" + PASSWORD,
-                "oci:" + layout + ":v1",
-                ref("auth/skopeo:v1")));
-    assertEquals(0, copy.exit(), copy::toString);
+    pushWithSkopeo("auth/skopeo:v1");
     Path auth = work.resolve("docker-config.json");
     // docker's own spelling: a URL key, other sections kept
     Files.writeString(
@@ -327,19 +332,7 @@ class RegistryAuthTlsTest {
   /** docker's credsStore: the password comes from docker-credential-NAME, run from PATH. */
   @Test
   void credentialsFromADockerCredentialHelper() throws Exception {
-    Exec.Result copy =
-        Exec.run(
-            List.of(
-                "skopeo",
-                "copy",
-                "-q",
-                "--dest-cert-dir",
-                certDir.toString(),
-                "--dest-creds",
-                USER + ":" + PASSWORD,
-                "oci:" + layout + ":v1",
-                ref("auth/helper:v1")));
-    assertEquals(0, copy.exit(), copy::toString);
+    pushWithSkopeo("auth/helper:v1");
     Path bin = Files.createDirectories(work.resolve("helper-bin"));
     Path helper = bin.resolve("docker-credential-testvault");
     Files.writeString(
