@@ -1,5 +1,6 @@
 package dev.isula.golden.peers;
 
+import dev.isula.golden.ContainerSandbox;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,47 +24,17 @@ import java.util.Map;
  * srv/repl/.wh.x} ("unlinkat /srv/repl/x: not a directory"), see {@link SyntheticImage}.
  */
 final class ContainerTools implements AutoCloseable {
+  private final ContainerSandbox sandbox;
   private final Path dir;
   private final Path policy;
   private final Map<String, String> env;
 
   ContainerTools(Path dir) throws IOException {
-    this.dir = Files.createDirectories(dir);
-    Path tmp = Files.createDirectories(dir.resolve("tmp"));
-    Path conf = dir.resolve("containers.conf");
-    Files.writeString(
-        conf,
-        """
-        [containers]
-        default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-        [engine]
-        runtime = "runc"
-        events_logger = "file"
-        cgroup_manager = "cgroupfs"
-        image_copy_tmp_dir = "%s"
-        tmp_dir = "%s"
-        lock_type = "file"
-        [network]
-        network_config_dir = "%s"
-        """
-            .formatted(tmp, dir.resolve("e"), dir.resolve("n")));
-    Path storage = dir.resolve("storage.conf");
-    Files.writeString(
-        storage,
-        """
-        [storage]
-        driver = "overlay"
-        runroot = "%s"
-        graphroot = "%s"
-        """
-            .formatted(dir.resolve("default-run"), dir.resolve("default-root")));
-    policy = dir.resolve("policy.json");
-    Files.writeString(policy, "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}\n");
-    env =
-        Tools.env(
-            "CONTAINERS_CONF", conf.toString(),
-            "CONTAINERS_STORAGE_CONF", storage.toString(),
-            "TMPDIR", tmp.toString());
+    // podman's storage is its own pr/prr; the configured default roots stay unused
+    sandbox = new ContainerSandbox(dir, "overlay", "prr", "pr");
+    this.dir = sandbox.dir();
+    policy = sandbox.policy();
+    env = sandbox.env();
   }
 
   Path policy() {
@@ -103,24 +74,7 @@ final class ContainerTools implements AutoCloseable {
   }
 
   private List<String> podmanCommand(String... args) {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                "podman",
-                "--root",
-                dir.resolve("pr").toString(),
-                "--runroot",
-                dir.resolve("prr").toString(),
-                "--storage-driver",
-                "overlay",
-                "--events-backend",
-                "file",
-                "--runtime",
-                "runc",
-                "--cgroup-manager",
-                "cgroupfs"));
-    cmd.addAll(List.of(args));
-    return cmd;
+    return sandbox.podman(args);
   }
 
   /** Removes containers and images so that no overlay mount outlives the test. */
@@ -131,7 +85,7 @@ final class ContainerTools implements AutoCloseable {
       Tools.exec(buildahCommand("rm", "--all"), dir, env, t);
       Tools.exec(buildahCommand("rmi", "--all", "--force"), dir, env, t);
     }
-    if (Files.isDirectory(dir.resolve("pr"))) {
+    if (Files.isDirectory(sandbox.graphRoot())) {
       Tools.exec(podmanCommand("rmi", "--all", "--force"), dir, env, t);
     }
   }

@@ -2,17 +2,16 @@ package dev.isula.golden.roundtrip;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.isula.golden.ContainerSandbox;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Runs real tools (podman, skopeo, umoci, oci-image-tool, gzip) for the round-trip tests. A missing
@@ -41,52 +40,26 @@ final class Peers {
   }
 
   static boolean inCi() {
-    return "true".equalsIgnoreCase(System.getenv("CI"));
+    return ContainerSandbox.inCi();
   }
 
   static boolean has(String tool) {
-    List<String> dirs = new ArrayList<>();
-    String path = System.getenv("PATH");
-    if (path != null) {
-      dirs.addAll(List.of(path.split(File.pathSeparator)));
-    }
-    dirs.addAll(List.of("/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"));
-    for (String d : dirs) {
-      if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
-        return true;
-      }
-    }
-    return false;
+    return ContainerSandbox.has(tool);
   }
 
   /** Skips (or, with CI=true, fails) unless every tool is installed. */
   static void require(String... tools) {
-    List<String> missing = new ArrayList<>();
-    for (String t : tools) {
-      if (!has(t)) {
-        missing.add(t);
-      }
-    }
+    List<String> missing = ContainerSandbox.missing(tools);
     requireThat(missing.isEmpty(), "missing tools " + missing);
   }
 
   /** Skips (or, with CI=true, fails) unless {@code condition} holds. */
   static void requireThat(boolean condition, String what) {
-    if (condition) {
-      return;
-    }
-    if (inCi()) {
-      fail("round-trip peer test cannot run in CI (CI=true): " + what);
-    }
-    Assumptions.abort(what + " (set CI=true to make this a failure)");
+    ContainerSandbox.requireThat(condition, "round-trip peer test", what);
   }
 
   static boolean isRoot() {
-    try {
-      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
+    return ContainerSandbox.isRoot();
   }
 
   /** Runs {@code cmd}; fails unless it exits with 0. */
@@ -131,63 +104,18 @@ final class Peers {
    * the images again.
    */
   static final class Podman implements AutoCloseable {
+    private final ContainerSandbox sandbox;
     private final Path dir;
     private final Map<String, String> env = new LinkedHashMap<>();
 
     Podman(Path dir) throws IOException {
-      this.dir = Files.createDirectories(dir);
-      Path tmp = Files.createDirectories(dir.resolve("tmp"));
-      Path conf = dir.resolve("containers.conf");
-      Files.writeString(
-          conf,
-          String.join(
-              "\n",
-              "[containers]",
-              "default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]",
-              "[engine]",
-              "runtime = \"runc\"",
-              "events_logger = \"file\"",
-              "cgroup_manager = \"cgroupfs\"",
-              "image_copy_tmp_dir = \"" + tmp + "\"",
-              "tmp_dir = \"" + dir.resolve("e") + "\"",
-              "lock_type = \"file\"",
-              "[network]",
-              "network_config_dir = \"" + dir.resolve("n") + "\"",
-              ""));
-      Path storage = dir.resolve("storage.conf");
-      Files.writeString(
-          storage,
-          String.join(
-              "\n",
-              "[storage]",
-              "driver = \"vfs\"",
-              "runroot = \"" + dir.resolve("r") + "\"",
-              "graphroot = \"" + dir.resolve("g") + "\"",
-              ""));
-      env.put("CONTAINERS_CONF", conf.toString());
-      env.put("CONTAINERS_STORAGE_CONF", storage.toString());
-      env.put("TMPDIR", tmp.toString());
+      sandbox = new ContainerSandbox(dir, "vfs", "r", "g");
+      this.dir = sandbox.dir();
+      env.putAll(sandbox.env());
     }
 
     private String[] command(String... args) {
-      List<String> cmd =
-          new ArrayList<>(
-              List.of(
-                  "podman",
-                  "--root",
-                  dir.resolve("g").toString(),
-                  "--runroot",
-                  dir.resolve("r").toString(),
-                  "--storage-driver",
-                  "vfs",
-                  "--events-backend",
-                  "file",
-                  "--runtime",
-                  "runc",
-                  "--cgroup-manager",
-                  "cgroupfs"));
-      cmd.addAll(List.of(args));
-      return cmd.toArray(String[]::new);
+      return sandbox.podman(args).toArray(String[]::new);
     }
 
     Result run(String... args) throws Exception {
@@ -200,7 +128,7 @@ final class Peers {
 
     @Override
     public void close() throws Exception {
-      if (Files.isDirectory(dir.resolve("g"))) {
+      if (Files.isDirectory(sandbox.graphRoot())) {
         Peers.exec(dir, env, command("rmi", "--all", "--force"));
       }
     }

@@ -2,6 +2,7 @@ package dev.isula.golden.store;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.isula.golden.ContainerSandbox;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * skopeo and podman confined to a scratch directory (their own containers.conf, storage.conf, trust
@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Assumptions;
  * packages do. A missing tool skips the test, or fails it when {@code CI=true}.
  */
 final class PeerTools implements AutoCloseable {
+  private final ContainerSandbox sandbox;
   private final Path dir;
   private final Path policy;
   private final Map<String, String> env = new LinkedHashMap<>();
@@ -41,88 +42,32 @@ final class PeerTools implements AutoCloseable {
 
   /** {@code dir} should be short: podman refuses a run root longer than 50 characters. */
   PeerTools(Path dir) throws IOException {
-    this.dir = Files.createDirectories(dir);
-    Path tmp = Files.createDirectories(dir.resolve("tmp"));
-    Path conf = dir.resolve("containers.conf");
-    Files.writeString(
-        conf,
-        """
-        [containers]
-        default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-        [engine]
-        runtime = "runc"
-        events_logger = "file"
-        cgroup_manager = "cgroupfs"
-        image_copy_tmp_dir = "%s"
-        tmp_dir = "%s"
-        lock_type = "file"
-        [network]
-        network_config_dir = "%s"
-        """
-            .formatted(tmp, dir.resolve("e"), dir.resolve("n")));
-    Path storage = dir.resolve("storage.conf");
-    Files.writeString(
-        storage,
-        """
-        [storage]
-        driver = "overlay"
-        runroot = "%s"
-        graphroot = "%s"
-        """
-            .formatted(dir.resolve("r"), dir.resolve("g")));
-    policy = dir.resolve("policy.json");
-    Files.writeString(policy, "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}\n");
-    env.put("CONTAINERS_CONF", conf.toString());
-    env.put("CONTAINERS_STORAGE_CONF", storage.toString());
-    env.put("TMPDIR", tmp.toString());
+    sandbox = new ContainerSandbox(dir, "overlay", "r", "g");
+    this.dir = sandbox.dir();
+    policy = sandbox.policy();
+    env.putAll(sandbox.env());
   }
 
   static boolean inCi() {
-    return "true".equalsIgnoreCase(System.getenv("CI"));
+    return ContainerSandbox.inCi();
   }
 
   static boolean has(String tool) {
-    List<String> dirs = new ArrayList<>();
-    String path = System.getenv("PATH");
-    if (path != null) {
-      dirs.addAll(List.of(path.split(File.pathSeparator)));
-    }
-    dirs.addAll(List.of("/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"));
-    for (String d : dirs) {
-      if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
-        return true;
-      }
-    }
-    return false;
+    return ContainerSandbox.has(tool);
   }
 
   /** Skips (or, with CI=true, fails) unless every tool is installed and we are root. */
   static void require(String... tools) {
-    List<String> missing = new ArrayList<>();
-    for (String t : tools) {
-      if (!has(t)) {
-        missing.add(t);
-      }
-    }
-    String problem = missing.isEmpty() ? null : "missing tools " + missing;
-    if (problem == null && tools.length > 0 && List.of(tools).contains("podman") && !isRoot()) {
-      problem = "podman with the overlay driver needs root";
-    }
-    if (problem == null) {
-      return;
-    }
-    if (inCi()) {
-      fail("store peer test cannot run in CI (CI=true): " + problem);
-    }
-    Assumptions.abort(problem + " (set CI=true to make this a failure)");
+    List<String> missing = ContainerSandbox.missing(tools);
+    ContainerSandbox.requireThat(missing.isEmpty(), "store peer test", "missing tools " + missing);
+    ContainerSandbox.requireThat(
+        !List.of(tools).contains("podman") || isRoot(),
+        "store peer test",
+        "podman with the overlay driver needs root");
   }
 
   static boolean isRoot() {
-    try {
-      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
+    return ContainerSandbox.isRoot();
   }
 
   /** {@code skopeo --policy P ARGS...}; fails unless it exits with 0. */
@@ -133,24 +78,7 @@ final class PeerTools implements AutoCloseable {
   }
 
   private List<String> podmanCommand(String... args) {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                "podman",
-                "--root",
-                dir.resolve("g").toString(),
-                "--runroot",
-                dir.resolve("r").toString(),
-                "--storage-driver",
-                "overlay",
-                "--events-backend",
-                "file",
-                "--runtime",
-                "runc",
-                "--cgroup-manager",
-                "cgroupfs"));
-    cmd.addAll(List.of(args));
-    return cmd;
+    return sandbox.podman(args);
   }
 
   /** {@code podman ARGS...} with its storage under the scratch directory; must exit with 0. */
@@ -197,7 +125,7 @@ final class PeerTools implements AutoCloseable {
   /** Removes podman's images, so that no overlay mount outlives the test. */
   @Override
   public void close() throws Exception {
-    if (Files.isDirectory(dir.resolve("g"))) {
+    if (Files.isDirectory(sandbox.graphRoot())) {
       exec(podmanCommand("rmi", "--all", "--force"));
     }
   }
