@@ -5,6 +5,7 @@ import dev.isula.toolkit.api.IsulaException;
 import dev.isula.toolkit.api.UnsafeEntryException;
 import dev.isula.toolkit.image.Layer;
 import dev.isula.toolkit.image.LayerStream;
+import dev.isula.toolkit.io.Futures;
 import dev.isula.toolkit.tar.EntryNames;
 import dev.isula.toolkit.tar.EntrySink;
 import dev.isula.toolkit.tar.EntryType;
@@ -13,12 +14,10 @@ import dev.isula.toolkit.tar.TarReader;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -138,24 +137,7 @@ public final class LayerFlattener {
                 }));
       }
       for (Future<IndexedLayer> f : futures) {
-        try {
-          uppers.add(f.get());
-        } catch (ExecutionException e) {
-          Throwable c = e.getCause();
-          if (c instanceof IsulaException ie) {
-            throw ie;
-          }
-          if (c instanceof IOException io) {
-            throw io;
-          }
-          if (c instanceof RuntimeException re) {
-            throw re;
-          }
-          throw new IOException(c);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted");
-        }
+        uppers.add(Futures.await(f));
       }
     } finally {
       pool.shutdownNow();

@@ -14,17 +14,16 @@ import dev.isula.toolkit.image.Image;
 import dev.isula.toolkit.image.Layer;
 import dev.isula.toolkit.image.LayerBlobs;
 import dev.isula.toolkit.image.MediaTypes;
+import dev.isula.toolkit.io.Futures;
 import dev.isula.toolkit.json.Json;
 import dev.isula.toolkit.spi.ImageSink;
 import dev.isula.toolkit.spi.WriteOptions;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -169,7 +168,7 @@ final class RegistrySink implements ImageSink {
       }
       List<Pushed> out = new ArrayList<>();
       for (Future<Pushed> f : futures) {
-        out.add(get(f));
+        out.add(Futures.await(f));
       }
       return out;
     } finally {
@@ -183,27 +182,6 @@ final class RegistrySink implements ImageSink {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }
-  }
-
-  private static Pushed get(Future<Pushed> f) throws IOException, IsulaException {
-    try {
-      return f.get();
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IsulaException ie) {
-        throw ie;
-      }
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IOException(c);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted");
     }
   }
 
