@@ -6,11 +6,14 @@ import java.io.StringWriter;
 import java.util.List;
 import picocli.CommandLine;
 
-/** One run of the {@code isula} command line, in process, with its output captured. */
-record CliRun(int exitCode, String out, String err) {
+/**
+ * One run of the {@code isula} command line, in process, with its output captured. The test
+ * packages' own runners build on {@link #isula}.
+ */
+public record CliRun(int exitCode, String out, String err) {
 
   /** Runs {@code isula ARGS...}. */
-  static CliRun isula(String... args) {
+  public static CliRun isula(String... args) {
     CommandLine cl = IsulaCli.commandLine();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

@@ -2,12 +2,9 @@ package dev.isula.golden.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.isula.toolkit.cli.IsulaCli;
+import dev.isula.golden.CliRun;
 import dev.isula.toolkit.store.ImageStores;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
-import picocli.CommandLine;
 
 /**
  * Runs {@code isula} in this JVM with its output captured. Registry flags ({@code --tls-verify},
@@ -44,13 +41,8 @@ final class Isula {
   static Run run(String... args) {
     String root = System.getProperty(ImageStores.ROOT_PROPERTY);
     try {
-      CommandLine cl = IsulaCli.commandLine();
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
-      cl.setOut(new PrintWriter(out, true));
-      cl.setErr(new PrintWriter(err, true));
-      int code = cl.execute(args);
-      return new Run(List.of(args), code, out.toString(), err.toString());
+      CliRun r = CliRun.isula(args);
+      return new Run(List.of(args), r.exitCode(), r.out(), r.err());
     } finally {
       if (root == null) {
         System.clearProperty(ImageStores.ROOT_PROPERTY);

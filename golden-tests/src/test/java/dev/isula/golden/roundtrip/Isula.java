@@ -3,11 +3,10 @@ package dev.isula.golden.roundtrip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.isula.golden.CliRun;
 import dev.isula.toolkit.cli.IsulaCli;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 
 /**
  * Runs the {@code isula} command line, in process (like {@code dev.isula.golden.CliRun}, which is
@@ -54,13 +52,8 @@ final class Isula {
 
   /** {@code isula ARGS...} in this JVM, output captured. */
   static Run run(String... args) {
-    CommandLine cl = IsulaCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Run(List.of(args), code, out.toString(), err.toString());
+    CliRun r = CliRun.isula(args);
+    return new Run(List.of(args), r.exitCode(), r.out(), r.err());
   }
 
   /** {@code isula ARGS...} in this JVM; fails unless it exits with 0. */

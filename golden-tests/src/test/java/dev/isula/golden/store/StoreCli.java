@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.isula.golden.CliRun;
 import dev.isula.toolkit.cli.IsulaCli;
 import dev.isula.toolkit.json.Json;
 import dev.isula.toolkit.store.ImageStores;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import picocli.CommandLine;
 
 /**
  * Runs {@code isula} for the store tests: in this JVM with its output captured, or as child JVMs
@@ -69,13 +67,8 @@ final class StoreCli {
   static synchronized Run run(String... args) {
     String root = System.getProperty(ImageStores.ROOT_PROPERTY);
     try {
-      CommandLine cl = IsulaCli.commandLine();
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
-      cl.setOut(new PrintWriter(out, true));
-      cl.setErr(new PrintWriter(err, true));
-      int code = cl.execute(args);
-      return new Run(List.of(args), code, out.toString(), err.toString());
+      CliRun r = CliRun.isula(args);
+      return new Run(List.of(args), r.exitCode(), r.out(), r.err());
     } finally {
       if (root == null) {
         System.clearProperty(ImageStores.ROOT_PROPERTY);
