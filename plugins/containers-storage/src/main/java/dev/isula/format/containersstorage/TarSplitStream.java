@@ -1,0 +1,338 @@
+package dev.isula.format.containersstorage;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.isula.toolkit.hash.Digest;
+import dev.isula.toolkit.json.Json;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * A layer's tar rebuilt byte for byte from its {@code ID.tar-split.gz} and the files in the layer's
+ * directory, as containers/storage rebuilds it for {@code podman save} and {@code skopeo copy}.
+ *
+ * <p>A tar-split file (github.com/vbatts/tar-split) is gzip'd JSON, one object per line: {@code
+ * {"type":2,"payload":BASE64}} is a segment of raw tar bytes (headers, PAX records, padding, the
+ * end-of-archive blocks) and {@code {"type":1,"name":NAME,"size":N,"payload":CRC}} stands for the N
+ * content bytes of file NAME, whose CRC-64 (ISO polynomial, big-endian, base64) it records. A name
+ * that is not valid UTF-8 comes as base64 {@code name_raw} instead.
+ *
+ * <p>Every file's bytes are checked against their CRC-64 and the whole stream against the layer's
+ * recorded {@code diff-digest} and {@code diff-size} as it is read; a mismatch fails the read at
+ * that point (at the end, for the digest), with a message naming the store, image and layer.
+ */
+final class TarSplitStream extends InputStream {
+  private final Path tarSplit;
+  private final Path root;
+  private Path rootReal;
+  private final Digest expected;
+  private final long expectedSize;
+  private final String where;
+  private final InputStream raw;
+  private final JsonParser json;
+  private final MessageDigest sha;
+  private long count;
+
+  private byte[] segment;
+  private int segmentPos;
+
+  private InputStream file;
+  private String fileName;
+  private long fileLeft;
+  private long fileCrc;
+  private Crc64 crc;
+
+  private boolean done;
+
+  /**
+   * @param root the directory the files are read from (a vfs snapshot or an overlay diff)
+   * @param expected the recorded {@code diff-digest}
+   * @param expectedSize the recorded {@code diff-size}, or -1
+   * @param where "STORE IMAGE: layer ID", for messages
+   */
+  TarSplitStream(Path tarSplit, Path root, Digest expected, long expectedSize, String where)
+      throws IOException {
+    this.tarSplit = tarSplit;
+    this.root = root;
+    this.expected = expected;
+    this.expectedSize = expectedSize;
+    this.where = where;
+    this.sha = expected.newHasher();
+    InputStream in = Files.newInputStream(tarSplit);
+    try {
+      this.raw = new GZIPInputStream(new BufferedInputStream(in, 1 << 16), 1 << 16);
+      this.json = Json.mapper().getFactory().createParser(raw);
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw new IOException(where + ": cannot read " + tarSplit + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * True if the tar-split file can rebuild a tar: its first entry is a segment (every tar starts
+   * with a header). iSulad's files list the entries only, without any tar bytes.
+   */
+  static boolean canRebuild(Path tarSplit) throws IOException {
+    try (InputStream in =
+            new GZIPInputStream(new BufferedInputStream(Files.newInputStream(tarSplit), 8192));
+        JsonParser p = Json.mapper().getFactory().createParser(in)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      JsonNode first = p.readValueAsTree();
+      return first != null && first.path("type").asInt() == 2;
+    }
+  }
+
+  @Override
+  public int read() throws IOException {
+    byte[] one = new byte[1];
+    int n = read(one, 0, 1);
+    return n < 0 ? -1 : one[0] & 0xff;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0;
+    }
+    while (true) {
+      if (segment != null) {
+        int n = Math.min(len, segment.length - segmentPos);
+        if (n > 0) {
+          System.arraycopy(segment, segmentPos, b, off, n);
+          segmentPos += n;
+          return emitted(b, off, n);
+        }
+        segment = null;
+      }
+      if (file != null) {
+        if (fileLeft == 0) {
+          finishFile();
+          continue;
+        }
+        int n = file.read(b, off, (int) Math.min(len, fileLeft));
+        if (n < 0) {
+          throw new IOException(
+              where
+                  + ": "
+                  + fileName
+                  + " is shorter in "
+                  + root
+                  + " than its tar-split record says (changed after the layer was stored?)");
+        }
+        crc.update(b, off, n);
+        fileLeft -= n;
+        return emitted(b, off, n);
+      }
+      if (done || !nextEntry()) {
+        finish();
+        return -1;
+      }
+    }
+  }
+
+  private int emitted(byte[] b, int off, int n) {
+    sha.update(b, off, n);
+    count += n;
+    return n;
+  }
+
+  /** Loads the next entry; false at the end of the tar-split. */
+  private boolean nextEntry() throws IOException {
+    JsonToken t;
+    try {
+      t = json.nextToken();
+      if (t == null) {
+        return false;
+      }
+      if (t != JsonToken.START_OBJECT) {
+        throw new IOException("expected an object");
+      }
+      JsonNode e = json.readValueAsTree();
+      int type = e.path("type").asInt(-1);
+      if (type == 2) {
+        JsonNode payload = e.get("payload");
+        segment = payload == null || payload.isNull() ? new byte[0] : payload.binaryValue();
+        segmentPos = 0;
+        return true;
+      }
+      if (type != 1) {
+        throw new IOException("entry of unknown type " + e.path("type"));
+      }
+      long size = e.path("size").asLong(0);
+      if (size <= 0) {
+        return true; // directories, links, devices, empty files: all in the segments
+      }
+      String name = name(e);
+      JsonNode payload = e.get("payload");
+      byte[] sum = payload == null || payload.isNull() ? null : payload.binaryValue();
+      if (sum == null || sum.length != 8) {
+        throw new IOException(name + ": no CRC-64 recorded for a file of " + size + " bytes");
+      }
+      long recorded = 0;
+      for (byte x : sum) {
+        recorded = (recorded << 8) | (x & 0xff);
+      }
+      openFile(name, size, recorded);
+      return true;
+    } catch (IOException ex) {
+      if (ex.getMessage() != null && ex.getMessage().startsWith(where)) {
+        throw ex;
+      }
+      throw new IOException(where + ": " + tarSplit.getFileName() + ": " + ex.getMessage(), ex);
+    }
+  }
+
+  private static String name(JsonNode e) throws IOException {
+    JsonNode n = e.get("name");
+    if (n != null && n.isTextual() && !n.asText().isEmpty()) {
+      return n.asText();
+    }
+    JsonNode rawName = e.get("name_raw");
+    if (rawName != null && !rawName.isNull()) {
+      byte[] bytes = rawName.binaryValue();
+      String s = new String(bytes, StandardCharsets.UTF_8);
+      if (!java.util.Arrays.equals(s.getBytes(StandardCharsets.UTF_8), bytes)) {
+        throw new IOException(
+            "a file name that is not valid UTF-8 cannot be opened by this reader: "
+                + java.util.HexFormat.of().formatHex(bytes));
+      }
+      return s;
+    }
+    throw new IOException("a file entry without a name");
+  }
+
+  private void openFile(String name, long size, long recorded) throws IOException {
+    Path p = resolve(name);
+    InputStream in;
+    try {
+      in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      throw new IOException(
+          where + ": " + name + " is missing from " + root + " (layer removed or damaged?)", e);
+    } catch (IOException e) {
+      throw new IOException(where + ": cannot read " + p + ": " + e.getMessage(), e);
+    }
+    file = new BufferedInputStream(in, (int) Math.min(1 << 16, Math.max(size, 512)));
+    fileName = name;
+    fileLeft = size;
+    fileCrc = recorded;
+    crc = new Crc64();
+  }
+
+  /** The file's path under the layer directory; names never leave it. */
+  private Path resolve(String name) throws IOException {
+    String n = name;
+    while (n.startsWith("/")) {
+      n = n.substring(1);
+    }
+    StringBuilder clean = new StringBuilder();
+    for (String part : n.split("/")) {
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      if (part.equals("..")) {
+        throw new IOException(where + ": tar-split names a file outside the layer: " + name);
+      }
+      if (clean.length() > 0) {
+        clean.append('/');
+      }
+      clean.append(part);
+    }
+    if (clean.length() == 0) {
+      throw new IOException(where + ": tar-split names the layer root as a file");
+    }
+    Path p = root.resolve(clean.toString());
+    Path parent = p.getParent();
+    if (!parent.equals(root)) {
+      Path real;
+      try {
+        real = parent.toRealPath();
+      } catch (NoSuchFileException e) {
+        throw new IOException(
+            where + ": " + name + " is missing from " + root + " (layer removed or damaged?)", e);
+      }
+      if (rootReal == null) {
+        rootReal = root.toRealPath();
+      }
+      if (!real.startsWith(rootReal)) {
+        throw new IOException(
+            where + ": " + name + " leads outside " + root + " through a symlink");
+      }
+    }
+    return p;
+  }
+
+  private void finishFile() throws IOException {
+    try {
+      if (file.read() >= 0) {
+        throw new IOException(
+            where
+                + ": "
+                + fileName
+                + " is longer in "
+                + root
+                + " than its tar-split record says (changed after the layer was stored?)");
+      }
+    } finally {
+      file.close();
+      file = null;
+    }
+    if (crc.value() != fileCrc) {
+      throw new IOException(
+          where
+              + ": "
+              + fileName
+              + " in "
+              + root
+              + " does not match the CRC-64 its tar-split records (changed after the layer was"
+              + " stored?)");
+    }
+  }
+
+  private void finish() throws IOException {
+    if (done) {
+      return;
+    }
+    done = true;
+    Digest actual = Digest.fromHash(expected.algorithm(), sha.digest());
+    if (expectedSize >= 0 && count != expectedSize) {
+      throw new IOException(
+          where + ": the rebuilt tar is " + count + " bytes, the store records " + expectedSize);
+    }
+    if (!actual.equals(expected)) {
+      throw new IOException(
+          where
+              + ": the rebuilt tar does not match the layer's recorded diff-digest (expected "
+              + expected
+              + ", got "
+              + actual
+              + ")");
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      if (file != null) {
+        file.close();
+      }
+    } finally {
+      try {
+        json.close();
+      } finally {
+        raw.close();
+      }
+    }
+  }
+}
