@@ -130,7 +130,7 @@ final class ExportCommand implements Callable<Integer> {
     FormatRegistry registry = FormatRegistry.load();
     long start = System.nanoTime();
     try (SpooledInput in = SpooledInput.of(image, "export");
-        ImageSource source = registry.open(in.reference(), ReadOptions.forPlatform(wanted));
+        ImageSource source = registry.open(in.reference(), readOptions(wanted, err));
         ProgressDisplay progress =
             ProgressDisplay.start(
                 "export", ProgressDisplay.size(source.image()), err, global.quiet)) {
@@ -164,6 +164,11 @@ final class ExportCommand implements Callable<Integer> {
     return IsulaCli.OK;
   }
 
+  /** The platform, and a log so that sources can warn (a layer read in a degraded way). */
+  private ReadOptions readOptions(Platform wanted, PrintWriter err) {
+    return ReadOptions.builder().platform(wanted).log(Progress.lines(err, global.quiet)).build();
+  }
+
   private int exportSplit(PrintWriter err, Platform wanted) throws Exception {
     if (output.equals("-")) {
       throw new UsageException("--split writes a directory; OUTPUT cannot be -");
@@ -179,7 +184,7 @@ final class ExportCommand implements Callable<Integer> {
     FormatRegistry registry = FormatRegistry.load();
     long start = System.nanoTime();
     try (SpooledInput in = SpooledInput.of(image, "export");
-        ImageSource source = registry.open(in.reference(), ReadOptions.forPlatform(wanted));
+        ImageSource source = registry.open(in.reference(), readOptions(wanted, err));
         ProgressDisplay progress =
             ProgressDisplay.start(
                 "export --split", ProgressDisplay.size(source.image()), err, global.quiet);

@@ -44,7 +44,12 @@ final class InspectCommand implements Callable<Integer> {
     FormatRegistry registry = FormatRegistry.load();
     ArrayNode all = JsonNodeFactory.instance.arrayNode();
     for (String ref : images) {
-      try (ImageSource s = registry.open(ref, ReadOptions.forPlatform(Platform.parse(platform)))) {
+      ReadOptions read =
+          ReadOptions.builder()
+              .platform(Platform.parse(platform))
+              .log(Progress.to(spec.commandLine().getErr(), true))
+              .build();
+      try (ImageSource s = registry.open(ref, read)) {
         Image image = s.image();
         ObjectNode o = all.addObject();
         o.put("Id", image.configDigest().toString());
