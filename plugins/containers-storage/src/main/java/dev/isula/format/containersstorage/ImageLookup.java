@@ -135,8 +135,7 @@ final class ImageLookup {
     }
     if (isShort(name)) {
       // podman's last resort: NAME:TAG in any registry and namespace
-      String suffix =
-          "/" + repository(ImageName.normalize(name)).replaceFirst("^docker\\.io/library/", "");
+      String suffix = "/" + repository(name);
       String tag = tagOf(ImageName.normalize(name));
       Set<ImageRecord> fuzzy = new LinkedHashSet<>();
       for (ImageRecord img : images) {
