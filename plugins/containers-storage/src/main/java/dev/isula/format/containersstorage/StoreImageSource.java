@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -148,21 +149,23 @@ final class StoreImageSource implements ImageSource {
       Path tarSplit = store.tarSplit(l.id());
       Path dir = store.layerDir(l.id());
       String why = null;
+      TarSplitStream.Check check = null;
       if (l.diffDigest() == null) {
         why = "has no recorded DiffID";
       } else if (!Files.isRegularFile(tarSplit)) {
         why = "has no tar-split file (" + tarSplit + ")";
-      } else if (!canRebuild(tarSplit, lw)) {
-        why = "has a tar-split file without tar headers (as iSulad writes them)";
+      } else if (!Files.isDirectory(dir)) {
+        throw new InvalidImageException(
+            lw + ": its directory " + dir + " is missing (layer removed or damaged?)");
+      } else {
+        check = check(tarSplit, dir, lw);
+        why = check.unusable();
       }
       if (why == null) {
-        if (!Files.isDirectory(dir)) {
-          throw new InvalidImageException(
-              lw + ": its directory " + dir + " is missing (layer removed or damaged?)");
-        }
         Digest d = l.diffDigest();
         long size = l.diffSize();
-        BlobSource blob = () -> new TarSplitStream(tarSplit, dir, d, size, lw);
+        Map<String, Path> substitutes = check.substitutes();
+        BlobSource blob = () -> new TarSplitStream(tarSplit, dir, d, size, lw, substitutes);
         layers.add(new Layer(i, n, MediaTypes.OCI_LAYER, d, size, d, blob));
         continue;
       }
@@ -203,9 +206,10 @@ final class StoreImageSource implements ImageSource {
     return b.build();
   }
 
-  private static boolean canRebuild(Path tarSplit, String where) throws IOException {
+  private static TarSplitStream.Check check(Path tarSplit, Path dir, String where)
+      throws IOException {
     try {
-      return TarSplitStream.canRebuild(tarSplit);
+      return TarSplitStream.check(tarSplit, dir);
     } catch (IOException e) {
       throw new IOException(where + ": cannot read " + tarSplit + ": " + e.getMessage(), e);
     }
