@@ -328,6 +328,37 @@ class StoreReaderTest {
     assertEquals(before, tree(iroot), "the store changed");
   }
 
+  @Test
+  void anAufsHardLinkFileIsReadFromTheFileLinkedToIt() throws Exception {
+    byte[] aufs =
+        TarBuilder.tar()
+            .dir(".wh..wh.plnk")
+            .file(".wh..wh.plnk/42.1", "shared bytes\n")
+            .dir("usr")
+            .hardlink("usr/a", ".wh..wh.plnk/42.1")
+            .build();
+    TestStore s = TestStore.containersStorage(tmp.resolve("aufs"), "vfs");
+    List<String> ids = s.add(TestImage.image().layer(aufs, Compression.NONE), List.of("aufs:1"));
+    // containers/storage extracts the AUFS file to a scratch directory and links usr/a to it
+    Path a = s.layerDir(ids.get(0)).resolve("usr/a");
+    Files.writeString(a, "shared bytes\n");
+    String ref = "containers-storage:[vfs@" + s.root + "]aufs:1";
+    List<String> log = new ArrayList<>();
+    try (ImageSource src =
+        FormatRegistry.load().open(ref, ReadOptions.builder().log(log::add).build())) {
+      assertArrayEquals(aufs, readVerified(src.image().layers().get(0)));
+    }
+    assertTrue(log.isEmpty(), log.toString());
+    // without such a file the layer cannot be rebuilt; it is made from its directory instead
+    Files.delete(a);
+    try (ImageSource src =
+        FormatRegistry.load().open(ref, ReadOptions.builder().log(log::add).build())) {
+      readVerified(src.image().layers().get(0));
+    }
+    assertEquals(1, log.size(), log.toString());
+    assertTrue(log.get(0).contains("needs the AUFS hard-link file .wh..wh.plnk/42.1"), log.get(0));
+  }
+
   /** Regular files of a tar: name to content. */
   private static Map<String, String> files(byte[] tar) throws Exception {
     Map<String, String> out = new TreeMap<>();
