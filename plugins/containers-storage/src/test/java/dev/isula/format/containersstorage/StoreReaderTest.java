@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.isula.toolkit.api.ImageNotFoundException;
 import dev.isula.toolkit.api.InvalidImageException;
@@ -39,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -357,6 +359,57 @@ class StoreReaderTest {
     }
     assertEquals(1, log.size(), log.toString());
     assertTrue(log.get(0).contains("needs the AUFS hard-link file .wh..wh.plnk/42.1"), log.get(0));
+  }
+
+  @Test
+  void anIdMappedLayerMadeFromItsDirectoryGetsContainerOwnersBack() throws Exception {
+    Assumptions.assumeTrue(
+        StorageConf.ProcessUser.uid() == 0, "needs root to give files sub-id owners");
+    String id = layerIds.get(0);
+    Files.delete(store.tarSplit(id));
+    Path dir = store.layerDir(id);
+    try (var all = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Files.setAttribute(p, "unix:uid", 100000, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:gid", 100000, LinkOption.NOFOLLOW_LINKS);
+      }
+    }
+    Files.setAttribute(dir.resolve("etc/hostname"), "unix:uid", 101000);
+    store.editLayer(
+        id,
+        l -> {
+          l.putArray("uidmap")
+              .addObject()
+              .put("container_id", 0)
+              .put("host_id", 100000)
+              .put("size", 65536);
+          l.putArray("gidmap")
+              .addObject()
+              .put("container_id", 0)
+              .put("host_id", 100000)
+              .put("size", 65536);
+        });
+    try (ImageSource s = open("app:1", new ArrayList<>())) {
+      TarReader r =
+          new TarReader(new ByteArrayInputStream(readVerified(s.image().layers().get(0))));
+      TarEntry e;
+      int n = 0;
+      while ((e = r.next()) != null) {
+        assertEquals(e.name().startsWith("etc/hostname") ? 1000 : 0, e.uid(), e.name());
+        assertEquals(0, e.gid(), e.name());
+        n++;
+      }
+      assertEquals(5, n, "etc, etc/hostname, etc/passwd, opt, opt/big.bin");
+    }
+    // an owner outside the map is an error naming the file
+    Files.setAttribute(dir.resolve("etc/passwd"), "unix:uid", 7);
+    try (ImageSource s = open("app:1", new ArrayList<>())) {
+      fail("opened with an unmappable owner");
+    } catch (InvalidImageException e) {
+      assertTrue(
+          e.getMessage().contains("etc/passwd: host uid 7 is outside the layer's id map"),
+          e.getMessage());
+    }
   }
 
   /** Regular files of a tar: name to content. */
