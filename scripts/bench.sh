@@ -15,6 +15,10 @@
 #   convert            ./jbang convert@isula oci:L docker-archive:OUT   vs  skopeo copy   <= 0.5
 #   split_dir          ./jbang export@isula --split --rootfs-format dir oci:L DIR
 #                                                        vs  umoci unpack           <= 0.5
+#   store_export_vs_podman_save  ./jbang export@isula containers-storage:[overlay@G+R]IMG OUT
+#                                    vs  podman save -o X IMG && export@isula docker-archive:X
+#   store_export_vs_skopeo_copy  the same        vs  skopeo copy containers-storage:... oci:
+#                      (information; the reference image podman-loaded into a store of its own)
 #
 # Start-up: `export@isula --help` and the export of a tiny image, through the launcher (cached
 # resolution + AppCDS), through JBang's own JVM (ISULA_JBANG_FAST=0), with JBang's own --cds, and
@@ -32,7 +36,8 @@
 # Usage: scripts/bench.sh [--only GROUPS] [--runs N] [--warmup N] [--quick] [--keep] [--rebuild]
 #                         [--profile | --no-profile] [--no-interleave] [--wait-idle SECS]
 #                         [--scale-sizes "256 1024"] [--scale-runs N] [--heap 96m]
-#   --only GROUPS    comma-separated: export,split,import,convert,registry,startup,scale (default: all)
+#   --only GROUPS    comma-separated: export,split,import,convert,registry,storage,startup,scale
+#                    (default: all)
 #   --runs N         timed repetitions of every command (default 5; 3 with --quick)
 #   --warmup N       untimed warm-up repetitions first (default 1)
 #   --quick          reuse whatever cached image exists (even from an older recipe), fewer runs
@@ -70,7 +75,7 @@ profile=auto
 build_only=0
 interleave=1
 wait_idle=0
-only=export,split,import,convert,registry,startup,scale
+only=export,split,import,convert,registry,storage,startup,scale
 scale_sizes="256 1024"
 scale_runs=1
 heap=96m
@@ -119,8 +124,8 @@ declare -A group=()
 IFS=, read -r -a only_list <<<"$only"
 for g in "${only_list[@]}"; do
   case $g in
-    export | split | import | convert | registry | startup | scale) group[$g]=1 ;;
-    *) die "unknown group '$g' (export, split, import, convert, registry, startup, scale)" ;;
+    export | split | import | convert | registry | storage | startup | scale) group[$g]=1 ;;
+    *) die "unknown group '$g' (export, split, import, convert, registry, storage, startup, scale)" ;;
   esac
 done
 on() { [ -n "${group[$1]:-}" ]; }
@@ -386,6 +391,31 @@ if on registry && [ -n "$registry" ]; then
   add RS "skopeo copy docker:// oci: + export@isula" \
     "skopeo copy -q --src-tls-verify=false $(q "docker://$registry/bench/ref:v4") $(q "oci:$o/pulled:v4") && $(jbang_cmd export@isula -q "oci:$o/pulled:v4" "$o/registry2.tar")"
 fi
+# containers-storage: the reference image podman-loaded into an overlay store of its own under the
+# scratch directory (removed with it); exporting straight from the store against podman save plus
+# our export of the archive, and against skopeo copy containers-storage: oci: (the copy alone).
+add_storage_commands() {
+  if ! is_root || ! command -v podman >/dev/null 2>&1; then
+    log "storage figures need root and podman: skipped"
+    return 0
+  fi
+  local d="$scratch/cs" env loaded ref
+  mkdir -p "$d"
+  printf '[storage]\ndriver = "overlay"\nrunroot = "%s"\ngraphroot = "%s"\n' "$d/r" "$d/g" >"$d/storage.conf"
+  printf '[engine]\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\ntmp_dir = "%s"\nlock_type = "file"\n[network]\nnetwork_config_dir = "%s"\n' \
+    "$d/e" "$d/n" >"$d/containers.conf"
+  env="CONTAINERS_STORAGE_CONF=$(q "$d/storage.conf") CONTAINERS_CONF=$(q "$d/containers.conf")"
+  loaded=$(eval "$env podman load -q -i $(q "$darchive")" | sed -n 's/^Loaded image: //p' | head -n1)
+  [ -n "$loaded" ] || die "podman load of $darchive printed no image name"
+  ref="containers-storage:[overlay@$d/g+$d/r]$loaded"
+  add CS "export@isula containers-storage:" "$(jbang_cmd export@isula -q "$ref" "$o/rootfs.tar")"
+  add CSP "podman save + export@isula archive" \
+    "$env podman save -q -o $(q "$o/saved.tar") $(q "$loaded") && $(jbang_cmd export@isula -q "docker-archive:$o/saved.tar" "$o/rootfs.tar")"
+  add CSK "skopeo copy containers-storage: oci:" "skopeo copy -q $(q "$ref") $(q "oci:$o/copied:v4")"
+}
+if on storage; then
+  add_storage_commands
+fi
 if on startup; then
   add H "export@isula --help" "$(jbang_cmd export@isula --help) > /dev/null"
   add HN "export@isula --help, JBang JVM" "ISULA_JBANG_FAST=0 $(jbang_cmd export@isula --help) > /dev/null"
@@ -550,6 +580,8 @@ if ((${#names[@]})); then
   fi
   figure split_dir S U 0.50
   figure registry_export RX RS
+  figure store_export_vs_podman_save CS CSP
+  figure store_export_vs_skopeo_copy CS CSK
   echo "-- the same on plain java (no JBang, no CDS):"
   figure export_gzip_java EJ G
   figure export_vs_umoci_java EJ U

@@ -1,5 +1,9 @@
 package dev.isula.format.containersstorage;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * CRC-64 with the ISO 3309 polynomial in its reflected form, as Go's {@code hash/crc64} computes it
  * with {@code crc64.MakeTable(crc64.ISO)}: the checksum tar-split records for every file it packs.
@@ -8,6 +12,8 @@ package dev.isula.format.containersstorage;
 final class Crc64 {
   private static final long POLY_ISO_REFLECTED = 0xD800000000000000L;
   private static final long[][] TABLES = tables();
+  private static final VarHandle LITTLE_ENDIAN_LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private long crc;
 
@@ -32,15 +38,7 @@ final class Crc64 {
       long[] t6 = TABLES[6];
       long[] t7 = TABLES[7];
       for (; i + 8 <= end; i += 8) {
-        c ^=
-            (b[i] & 0xffL)
-                | (b[i + 1] & 0xffL) << 8
-                | (b[i + 2] & 0xffL) << 16
-                | (b[i + 3] & 0xffL) << 24
-                | (b[i + 4] & 0xffL) << 32
-                | (b[i + 5] & 0xffL) << 40
-                | (b[i + 6] & 0xffL) << 48
-                | (b[i + 7] & 0xffL) << 56;
+        c ^= (long) LITTLE_ENDIAN_LONG.get(b, i);
         c =
             t7[(int) (c & 0xff)]
                 ^ t6[(int) ((c >>> 8) & 0xff)]

@@ -37,6 +37,10 @@ final class TarSplitStream extends InputStream {
   private final Path tarSplit;
   private final Path root;
   private Path rootReal;
+
+  /** Directories already seen to lie inside the layer directory. */
+  private final java.util.Set<Path> checkedDirs = new java.util.HashSet<>();
+
   private final Digest expected;
   private final long expectedSize;
   private final String where;
@@ -344,7 +348,7 @@ final class TarSplitStream extends InputStream {
     } catch (IOException e) {
       throw new IOException(where + ": cannot read " + p + ": " + e.getMessage(), e);
     }
-    file = new BufferedInputStream(in, (int) Math.min(1 << 16, Math.max(size, 512)));
+    file = in; // read straight into the caller's (large) buffer
     fileName = name;
     fileLeft = size;
     fileCrc = recorded;
@@ -360,7 +364,7 @@ final class TarSplitStream extends InputStream {
     }
     Path p = root.resolve(clean);
     Path parent = p.getParent();
-    if (!parent.equals(root)) {
+    if (!parent.equals(root) && !checkedDirs.contains(parent)) {
       Path real;
       try {
         real = parent.toRealPath();
@@ -375,6 +379,7 @@ final class TarSplitStream extends InputStream {
         throw new IOException(
             where + ": " + name + " leads outside " + root + " through a symlink");
       }
+      checkedDirs.add(parent);
     }
     return p;
   }
