@@ -400,6 +400,7 @@ add_storage_commands() {
     return 0
   fi
   local d="$scratch/cs" env loaded ref
+  storage_env=""
   mkdir -p "$d"
   printf '[storage]\ndriver = "overlay"\nrunroot = "%s"\ngraphroot = "%s"\n' "$d/r" "$d/g" >"$d/storage.conf"
   printf '[engine]\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\ntmp_dir = "%s"\nlock_type = "file"\n[network]\nnetwork_config_dir = "%s"\n' \
@@ -408,10 +409,20 @@ add_storage_commands() {
   loaded=$(eval "$env podman load -q -i $(q "$darchive")" | sed -n 's/^Loaded image: //p' | head -n1)
   [ -n "$loaded" ] || die "podman load of $darchive printed no image name"
   ref="containers-storage:[overlay@$d/g+$d/r]$loaded"
+  storage_env=$env
+  trap 'stop_storage; stop_registry; cleanup' EXIT
   add CS "export@isula containers-storage:" "$(jbang_cmd export@isula -q "$ref" "$o/rootfs.tar")"
   add CSP "podman save + export@isula archive" \
     "$env podman save -q -o $(q "$o/saved.tar") $(q "$loaded") && $(jbang_cmd export@isula -q "docker-archive:$o/saved.tar" "$o/rootfs.tar")"
   add CSK "skopeo copy containers-storage: oci:" "skopeo copy -q $(q "$ref") $(q "oci:$o/copied:v4")"
+}
+# podman's overlay driver leaves its home bind-mounted on itself: unmount before the scratch goes
+stop_storage() {
+  [ -n "${storage_env:-}" ] || return 0
+  eval "$storage_env podman rmi -a -f" >/dev/null 2>&1 || true
+  if mountpoint -q "$scratch/cs/g/overlay"; then
+    umount "$scratch/cs/g/overlay" || true
+  fi
 }
 if on storage; then
   add_storage_commands
