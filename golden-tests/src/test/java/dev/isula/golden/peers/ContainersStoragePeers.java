@@ -373,6 +373,34 @@ abstract class ContainersStoragePeers {
     return true;
   }
 
+  /** save, load and export --split take the transport like any IMAGE. */
+  @Test
+  @Order(6)
+  void saveLoadAndSplitTakeTheTransport() throws IOException {
+    StoredImage built = images.get(images.size() - 1);
+    Path archive = scratch.resolve("saved.tar");
+    CliRun save = CliRun.isula("save", "-q", store(built.name()), "-o", archive.toString());
+    assertEquals(0, save.exitCode(), save::toString);
+    RootfsComparator.assertMatches(
+        export("docker-archive:" + archive, "saved-export.tar"), built.oracle(), "save");
+    Path own = scratch.resolve("isula-store");
+    CliRun load = CliRun.isula("load", "-q", "--root", own.toString(), "-i", store(built.name()));
+    assertEquals(0, load.exitCode(), load::toString);
+    assertEquals("Loaded image: " + built.name(), load.out().strip(), load::toString);
+    CliRun split =
+        CliRun.isula(
+            "export",
+            "-q",
+            "--split",
+            "--rootfs-format",
+            "tar",
+            store(built.name()),
+            scratch.resolve("split").toString());
+    assertEquals(0, split.exitCode(), split::toString);
+    RootfsComparator.assertMatches(
+        scratch.resolve("split/rootfs.tar"), built.oracle(), "export --split");
+  }
+
   @Test
   @Order(50)
   void theStoreIsUnchanged() throws IOException {
