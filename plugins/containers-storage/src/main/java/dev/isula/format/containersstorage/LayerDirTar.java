@@ -63,6 +63,7 @@ final class LayerDirTar {
       Path dir,
       Path parentDir,
       LayerRecord layer,
+      Map<String, Long> checksums,
       String where,
       Consumer<String> warn)
       throws IOException, IsulaException {
@@ -79,8 +80,11 @@ final class LayerDirTar {
       TarWriter tar = new TarWriter(w.stream());
       EntrySink sink =
           kind == Store.Kind.OVERLAY
-              ? new OverlaySink(tar, ids, where)
-              : new VfsSink(tar, ids, parentDir == null ? Map.of() : index(parentDir, warn));
+              ? new OverlaySink(new Checked(tar, checksums, dir, where), ids, where)
+              : new VfsSink(
+                  new Checked(tar, checksums, dir, where),
+                  ids,
+                  parentDir == null ? Map.of() : index(parentDir, warn));
       DirectoryRootfsReader.write(dir, sink, warn);
       if (sink instanceof VfsSink v) {
         v.whiteouts();
@@ -107,6 +111,74 @@ final class LayerDirTar {
         },
         warn);
     return out;
+  }
+
+  /**
+   * Passes entries on, checking each file's content against the CRC-64 the layer's tar-split file
+   * records for it, if any (iSulad's list them though they cannot rebuild the tar).
+   */
+  private static final class Checked implements EntrySink {
+    private final TarWriter out;
+    private final Map<String, Long> checksums;
+    private final Path dir;
+    private final String where;
+
+    Checked(TarWriter out, Map<String, Long> checksums, Path dir, String where) {
+      this.out = out;
+      this.checksums = checksums;
+      this.dir = dir;
+      this.where = where;
+    }
+
+    @Override
+    public void write(TarEntry e, InputStream content) throws IOException {
+      Long crc = e.type() == EntryType.FILE && e.size() > 0 ? checksums.get(e.name()) : null;
+      out.write(e, crc == null ? content : new CrcChecked(content, e.size(), crc, e.name()));
+    }
+
+    @Override
+    public void finish() {}
+
+    private final class CrcChecked extends InputStream {
+      private final InputStream in;
+      private final long expected;
+      private final String name;
+      private final Crc64 crc = new Crc64();
+      private long left;
+
+      CrcChecked(InputStream in, long size, long expected, String name) {
+        this.in = in;
+        this.left = size;
+        this.expected = expected;
+        this.name = name;
+      }
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = in.read(b, off, len);
+        if (n > 0) {
+          crc.update(b, off, n);
+          left -= n;
+          if (left == 0 && crc.value() != expected) {
+            throw new IOException(
+                where
+                    + ": "
+                    + name
+                    + " in "
+                    + dir
+                    + " does not match the CRC-64 its tar-split records (changed after the layer"
+                    + " was stored?)");
+          }
+        }
+        return n;
+      }
+    }
   }
 
   /** Maps host ids on disk back to container ids. */
@@ -148,11 +220,11 @@ final class LayerDirTar {
   }
 
   private static final class OverlaySink implements EntrySink {
-    private final TarWriter out;
+    private final EntrySink out;
     private final IdMapper ids;
     private final String where;
 
-    OverlaySink(TarWriter out, IdMapper ids, String where) {
+    OverlaySink(EntrySink out, IdMapper ids, String where) {
       this.out = out;
       this.ids = ids;
       this.where = where;
@@ -212,13 +284,13 @@ final class LayerDirTar {
   }
 
   private static final class VfsSink implements EntrySink {
-    private final TarWriter out;
+    private final EntrySink out;
     private final IdMapper ids;
     private final Map<String, TarEntry> parent;
     private final Map<String, EntryType> seen = new HashMap<>();
     private final Set<String> written = new HashSet<>();
 
-    VfsSink(TarWriter out, IdMapper ids, Map<String, TarEntry> parent) {
+    VfsSink(EntrySink out, IdMapper ids, Map<String, TarEntry> parent) {
       this.out = out;
       this.ids = ids;
       this.parent = parent;
@@ -277,7 +349,7 @@ final class LayerDirTar {
     public void finish() {}
 
     /** A {@code .wh.} entry for each topmost path of the parent that this layer lacks. */
-    void whiteouts() throws IOException {
+    void whiteouts() throws IOException, IsulaException {
       for (TarEntry p : parent.values()) {
         String name = p.name();
         if (seen.containsKey(name)) {

@@ -171,7 +171,9 @@ final class StoreImageSource implements ImageSource {
       }
       Path parentDir =
           store.kind == Store.Kind.VFS && i > 0 ? store.layerDir(chain.get(i - 1).id()) : null;
-      TempBlob t = LayerDirTar.build(store.kind, dir, parentDir, l, lw, options.log());
+      Map<String, Long> checksums =
+          Files.isRegularFile(tarSplit) ? TarSplitStream.fileChecksums(tarSplit) : Map.of();
+      TempBlob t = LayerDirTar.build(store.kind, dir, parentDir, l, checksums, lw, options.log());
       temps.add(t);
       boolean same = t.diffId().equals(diffIds.get(i));
       options
@@ -183,7 +185,9 @@ final class StoreImageSource implements ImageSource {
                   + why
                   + "; its tar is made from "
                   + dir
-                  + " instead, so its DiffID cannot be checked against the recorded "
+                  + " instead"
+                  + (checksums.isEmpty() ? "" : " (each file checked against its recorded CRC-64)")
+                  + ", so its DiffID cannot be checked against the recorded "
                   + diffIds.get(i)
                   + (same ? "" : "; the image's config gets the new DiffID " + t.diffId()));
       layers.add(

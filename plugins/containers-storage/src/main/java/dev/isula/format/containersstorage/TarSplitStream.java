@@ -183,7 +183,39 @@ final class TarSplitStream extends InputStream {
     return new Check(null, Map.copyOf(found));
   }
 
-  private static long crcOf(Path f) throws IOException {
+  /**
+   * The CRC-64 a tar-split file records for each file with content, by name relative to the layer
+   * (for checking a layer made from its directory when the file cannot rebuild the tar).
+   */
+  static Map<String, Long> fileChecksums(Path tarSplit) throws IOException {
+    Map<String, Long> out = new HashMap<>();
+    try (InputStream in =
+            new GZIPInputStream(new BufferedInputStream(Files.newInputStream(tarSplit), 1 << 16));
+        JsonParser p = Json.mapper().getFactory().createParser(in)) {
+      JsonToken t;
+      while ((t = p.nextToken()) != null) {
+        if (t != JsonToken.START_OBJECT) {
+          throw new IOException("not a tar-split file");
+        }
+        JsonNode e = p.readValueAsTree();
+        JsonNode payload = e.get("payload");
+        String name = clean(e.path("name").asText(""));
+        if (e.path("type").asInt() == 1
+            && e.path("size").asLong(0) > 0
+            && name != null
+            && payload != null
+            && !payload.isNull()) {
+          byte[] sum = payload.binaryValue();
+          if (sum != null && sum.length == 8) {
+            out.put(name, bigEndian(sum));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  static long crcOf(Path f) throws IOException {
     Crc64 c = new Crc64();
     byte[] buf = new byte[1 << 16];
     try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {

@@ -328,6 +328,23 @@ class StoreReaderTest {
       assertEquals("new\n", top.get("opt/new"));
     }
     assertEquals(before, tree(iroot), "the store changed");
+
+    // each file is still checked against the CRC-64 iSulad's tar-split records
+    assertTrue(log.get(0).contains("each file checked against its recorded CRC-64"), log.get(0));
+    Path hostname = isulad.layerDir(ids.get(1)).resolve("etc/hostname");
+    Files.writeString(hostname, "tip\n");
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                FormatRegistry.load()
+                    .open(
+                        "containers-storage:[" + iroot + "]app:3",
+                        ReadOptions.builder().log(log::add).build()));
+    assertTrue(
+        e.getMessage().contains("etc/hostname in " + isulad.layerDir(ids.get(1)))
+            && e.getMessage().contains("does not match the CRC-64"),
+        e.getMessage());
   }
 
   @Test
