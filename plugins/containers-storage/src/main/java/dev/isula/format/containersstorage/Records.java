@@ -121,10 +121,6 @@ final class Records {
           ranges(n.get("gidmap"), where, id),
           incomplete);
     }
-
-    boolean mapped() {
-      return !uidMap.isEmpty() || !gidMap.isEmpty();
-    }
   }
 
   private static String requireId(JsonNode n, String where) throws InvalidImageException {

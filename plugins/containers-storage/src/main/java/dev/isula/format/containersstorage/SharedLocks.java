@@ -115,21 +115,6 @@ final class SharedLocks {
     };
   }
 
-  /** True if this JVM holds a lock on {@code file} (for tests). */
-  static boolean held(Path file) {
-    Path key = file.toAbsolutePath().normalize();
-    Entry e;
-    synchronized (ENTRIES) {
-      e = ENTRIES.get(key);
-    }
-    if (e == null) {
-      return false;
-    }
-    synchronized (e) {
-      return e.lock != null;
-    }
-  }
-
   private static void forget(Entry e) {
     synchronized (ENTRIES) {
       if (--e.users == 0) {
