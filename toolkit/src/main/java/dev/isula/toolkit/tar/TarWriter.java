@@ -24,6 +24,7 @@ public final class TarWriter implements Closeable, EntrySink {
   private static final byte[] ZEROS = new byte[BLOCK * 2];
 
   private final OutputStream out;
+  private final boolean checked;
   private byte[] copyBuffer; // reused across entries: no garbage per file
   private long remaining;
   private long padding;
@@ -33,7 +34,20 @@ public final class TarWriter implements Closeable, EntrySink {
 
   /** Writes to {@code out}, which the caller should buffer; {@link #close()} closes it. */
   public TarWriter(OutputStream out) {
+    this(out, true);
+  }
+
+  private TarWriter(OutputStream out, boolean checked) {
     this.out = out;
+    this.checked = checked;
+  }
+
+  /**
+   * A writer that skips {@link #checkRepresentable}: it writes NULs in names, ids above {@link
+   * #MAX_ID} and any xattr name. Only for tests that build hostile input for readers.
+   */
+  public static TarWriter unchecked(OutputStream out) {
+    return new TarWriter(out, false);
   }
 
   /**
@@ -42,7 +56,9 @@ public final class TarWriter implements Closeable, EntrySink {
    */
   public void putEntry(TarEntry entry) throws IOException {
     closeEntry();
-    checkRepresentable(entry);
+    if (checked) {
+      checkRepresentable(entry);
+    }
     String name =
         entry.isDirectory() && !entry.name().endsWith("/") ? entry.name() + "/" : entry.name();
     byte[] nameBytes = RawNames.encode(name);
