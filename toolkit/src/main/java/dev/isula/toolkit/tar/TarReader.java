@@ -132,13 +132,14 @@ public final class TarReader {
               "tar truncated after an extended header at offset " + headerOffset);
         }
         if (headerOffset == 0) {
-          throw new InvalidImageException("empty input: not a tar archive");
+          throw new InvalidImageException(
+              position == 0 ? "empty input: not a tar archive" : "not a tar archive (all zeros)");
         }
         // ends cleanly at an entry boundary: accepted, as GNU tar and Go do
         ended = true;
         endMarkerMissing = true;
         current = null;
-        if (sink != null) {
+        if (sink != null && position == headerOffset) {
           pending.writeTo(sink);
           sink.write(ZEROS);
         }
@@ -631,7 +632,19 @@ public final class TarReader {
       return false;
     }
     if (n < BLOCK) {
-      throw new EOFException("tar truncated inside a header at offset " + (position - n));
+      for (int i = 0; i < n; i++) {
+        if (header[i] != 0) {
+          throw new EOFException("tar truncated inside a header at offset " + (position - n));
+        }
+      }
+      // a short run of zeros: the start of an end marker cut short, which GNU tar takes as the
+      // end; counted as a missing marker (a copy gets the whole marker)
+      if (sink != null) {
+        pending.writeTo(sink);
+        sink.write(ZEROS, 0, ZEROS.length - n);
+        pending.reset();
+      }
+      return false;
     }
     return true;
   }

@@ -569,6 +569,25 @@ class TarReaderTest {
   }
 
   @Test
+  void aShortRunOfZerosAtTheEndIsTakenAsTheEndMarkerAsGnuTarDoes() throws Exception {
+    byte[] noEnd = TarBuilder.tar().file("a", "a").buildWithoutEnd();
+    byte[] tar = Arrays.copyOf(noEnd, noEnd.length + 300);
+    TarReader r = reader(tar);
+    ByteArrayOutputStream copy = new ByteArrayOutputStream();
+    r.copyTo(copy);
+
+    assertEquals("a", r.next().name());
+    assertNull(r.next());
+    assertTrue(r.endMarkerMissing());
+    assertArrayEquals(TarBuilder.tar().file("a", "a").build(), copy.toByteArray());
+    byte[] junk = tar.clone();
+    junk[junk.length - 1] = 1;
+    TarReader j = reader(junk);
+    assertEquals("a", j.next().name());
+    assertThrows(EOFException.class, j::next);
+  }
+
+  @Test
   void archiveWithOneZeroBlockHasItsEndMarker() throws Exception {
     byte[] whole = TarBuilder.tar().file("a", "a").build();
     TarReader r = reader(Arrays.copyOf(whole, whole.length - 512));
