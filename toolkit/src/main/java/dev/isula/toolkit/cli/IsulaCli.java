@@ -155,7 +155,9 @@ public final class IsulaCli {
   /** One line saying what went wrong, naming the file or entry. */
   static String describe(Throwable ex) {
     Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
-    if (e instanceof IsulaException || e instanceof OutOfResources) {
+    if (e instanceof IsulaException
+        || e instanceof OutOfResources
+        || e instanceof dev.isula.toolkit.tar.TarWriter.UnwritableEntryException) {
       return e.getMessage();
     }
     if (e instanceof NoSuchFileException f) {

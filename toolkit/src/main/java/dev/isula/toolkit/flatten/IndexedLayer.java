@@ -86,7 +86,13 @@ final class IndexedLayer implements AutoCloseable {
     }
     long offset = -1;
     if (kind == WhiteoutRules.Kind.NORMAL && e.isFile()) {
-      offset = spool == null ? reader.dataOffset() : spool.append(reader.content(), e.size());
+      if (spool != null) {
+        offset = spool.append(reader.content(), e.size());
+      } else if (reader.isSparse()) {
+        offset = ((RangeStore) store).appendExpanded(reader.content(), e.size());
+      } else {
+        offset = reader.dataOffset();
+      }
     }
     entries.add(new Entry(e.withName(name), kind, offset, linkTarget));
   }

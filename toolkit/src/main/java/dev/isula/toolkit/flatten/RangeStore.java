@@ -13,14 +13,29 @@ import java.nio.file.StandardOpenOption;
 final class RangeStore implements ContentStore {
   private final FileRange range;
   private final FileChannel channel;
+  private Spool expanded; // contents that are no byte range of the layer: sparse files
 
   RangeStore(FileRange range) throws IOException {
     this.range = range;
     this.channel = FileChannel.open(range.file(), StandardOpenOption.READ);
   }
 
+  /**
+   * Copies a content that is not stored contiguously in the layer (a sparse file, expanded) aside;
+   * returns its offset, which lies past the layer's end and which {@link #open} understands.
+   */
+  long appendExpanded(InputStream in, long length) throws IOException {
+    if (expanded == null) {
+      expanded = new Spool();
+    }
+    return range.length() + expanded.append(in, length);
+  }
+
   @Override
-  public InputStream open(long offset, long length) {
+  public InputStream open(long offset, long length) throws IOException {
+    if (offset >= range.length() && expanded != null) {
+      return expanded.open(offset - range.length(), length);
+    }
     if (offset + length > range.length()) {
       throw new IllegalArgumentException("content outside the layer");
     }
@@ -29,6 +44,12 @@ final class RangeStore implements ContentStore {
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      channel.close();
+    } finally {
+      if (expanded != null) {
+        expanded.close();
+      }
+    }
   }
 }

@@ -13,7 +13,8 @@ import dev.isula.toolkit.tar.TarReader;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -234,26 +236,71 @@ public final class DirectoryRootfsWriter implements EntrySink {
     }
   }
 
+  /**
+   * Writes a file's content, leaving every all-zero 4 KiB block of it as a hole, so a sparse file
+   * from the layer (a lastlog, a database) is sparse on disk again; the bytes read back are the
+   * same either way.
+   */
   private void writeFile(Path path, TarEntry entry, InputStream content) throws IOException {
-    try (OutputStream out =
-        Files.newOutputStream(
+    try (FileChannel out =
+        FileChannel.open(
             path,
             StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE,
             LinkOption.NOFOLLOW_LINKS)) {
-      long left = entry.size();
-      while (left > 0) {
-        int n = content.read(buffer, 0, (int) Math.min(buffer.length, left));
+      long size = entry.size();
+      long pos = 0;
+      boolean endsInHole = false;
+      while (pos < size) {
+        int n = content.read(buffer, 0, (int) Math.min(buffer.length, size - pos));
         if (n < 0) {
           throw new EOFException("content of '" + entry.name() + "' ended early");
         }
-        try {
-          out.write(buffer, 0, n);
-        } catch (IOException e) {
-          throw NamedOutputStream.named(e, path); // a full disk says where
+        int i = 0;
+        while (i < n) {
+          // pieces end at 4 KiB boundaries of the file
+          int piece = (int) Math.min(n - i, HOLE_BLOCK - ((pos + i) % HOLE_BLOCK));
+          if (isZero(buffer, i, piece)) {
+            i += piece;
+            endsInHole = true;
+            continue;
+          }
+          int start = i;
+          i += piece;
+          while (i < n) {
+            int next = (int) Math.min(n - i, HOLE_BLOCK - ((pos + i) % HOLE_BLOCK));
+            if (isZero(buffer, i, next)) {
+              break;
+            }
+            i += next;
+          }
+          writeAt(out, path, buffer, start, i - start, pos + start);
+          endsInHole = false;
         }
-        left -= n;
+        pos += n;
       }
+      if (endsInHole && size > 0) {
+        writeAt(out, path, new byte[1], 0, 1, size - 1); // the file's length, past its last hole
+      }
+    }
+  }
+
+  private static final int HOLE_BLOCK = 4096;
+  private static final byte[] ZERO_BLOCK = new byte[HOLE_BLOCK];
+
+  private static boolean isZero(byte[] b, int off, int len) {
+    return Arrays.mismatch(b, off, off + len, ZERO_BLOCK, 0, len) < 0;
+  }
+
+  private static void writeAt(FileChannel ch, Path path, byte[] b, int off, int len, long at)
+      throws IOException {
+    ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+    try {
+      while (buf.hasRemaining()) {
+        at += ch.write(buf, at);
+      }
+    } catch (IOException e) {
+      throw NamedOutputStream.named(e, path); // a full disk says where
     }
   }
 

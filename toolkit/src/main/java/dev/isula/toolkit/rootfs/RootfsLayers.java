@@ -16,7 +16,6 @@ import dev.isula.toolkit.tar.TarEntry;
 import dev.isula.toolkit.tar.TarReader;
 import dev.isula.toolkit.tar.TarWriter;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,8 +30,10 @@ import java.util.function.LongConsumer;
 /**
  * Builds the single layer of an imported root filesystem, reading the input exactly once: a tarball
  * (plain, gzip, zstd, xz or bzip2, sniffed by magic bytes; {@code -} is standard input) is checked
- * entry by entry while its bytes go unchanged into the layer, a directory is walked in sorted order
- * into a fresh tar. The DiffID and blob digest are computed in the same pass.
+ * entry by entry while its bytes go into the layer (unchanged, except that PAX global headers are
+ * left out, sparse files are written out as plain files and a missing end-of-archive marker is
+ * added, with a warning: see {@link TarReader#copyTo}), a directory is walked in sorted order into
+ * a fresh tar. The DiffID and blob digest are computed in the same pass.
  */
 public final class RootfsLayers {
   private RootfsLayers() {}
@@ -61,7 +62,11 @@ public final class RootfsLayers {
       throws IOException, IsulaException {
     if (source.equals("-")) {
       return fromTar(
-          new CountingInputStream(System.in, progress), "standard input", compression, threads);
+          new CountingInputStream(System.in, progress),
+          "standard input",
+          compression,
+          threads,
+          warn);
     }
     Path path = Path.of(source);
     if (Files.isDirectory(path)) {
@@ -96,12 +101,12 @@ public final class RootfsLayers {
       throw new java.nio.file.NoSuchFileException(source);
     }
     try (InputStream in = new CountingInputStream(Files.newInputStream(path), progress)) {
-      return fromTar(in, source, compression, threads);
+      return fromTar(in, source, compression, threads, warn);
     }
   }
 
   private static TempBlob fromTar(
-      InputStream raw, String what, Compression compression, int threads)
+      InputStream raw, String what, Compression compression, int threads, Consumer<String> warn)
       throws IOException, IsulaException {
     InputStream in;
     try {
@@ -116,8 +121,11 @@ public final class RootfsLayers {
           e);
     }
     try (TempBlob.Writer w = TempBlob.writer(compression, threads)) {
-      Tee tee = new Tee(in, w.stream());
-      TarReader reader = new TarReader(tee);
+      // the layer is the tarball as read, but for what the reader cleans up: global headers
+      // left out, sparse files written out plain, a missing end-of-archive marker added
+      NamingCopy copy = new NamingCopy(w.stream());
+      TarReader reader = new TarReader(in);
+      reader.copyTo(copy);
       Set<String> seen = new HashSet<>();
       TarEntry e;
       long count = 0;
@@ -141,7 +149,14 @@ public final class RootfsLayers {
           seen.add(name);
           count++;
         }
-        tee.drain();
+        in.transferTo(copy); // trailing zero blocks and padding, unchanged
+        if (reader.endMarkerMissing()) {
+          warn.accept(
+              "warning: "
+                  + what
+                  + ": the tar archive has no end-of-archive marker (it ends cleanly after its"
+                  + " last entry); imported as it is");
+        }
       } catch (ExpansionLimit.Exceeded ex) {
         throw ex.reason();
       } catch (EOFException ex) {
@@ -162,7 +177,7 @@ public final class RootfsLayers {
             what + ": unreadable: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()),
             ex);
       }
-      if (count == 0 && tee.total == 0) {
+      if (count == 0 && reader.position() == 0) {
         throw new InvalidImageException(what + ": empty input, not a tar archive");
       }
       try {
@@ -185,58 +200,23 @@ public final class RootfsLayers {
     return TempFiles.directory().toAbsolutePath();
   }
 
-  /** Passes every byte read on to the layer, so the tar is checked and copied in one pass. */
-  private static final class Tee extends FilterInputStream {
-    private final OutputStream copy;
-    private byte[] skipBuffer; // reused: the tar reader skips once per entry
-    long total;
-
-    Tee(InputStream in, OutputStream copy) {
-      super(in);
-      this.copy = copy;
+  /** Writes to the layer; a failed write names the scratch directory (a full disk, say). */
+  private static final class NamingCopy extends FilterOutputStream {
+    NamingCopy(OutputStream out) {
+      super(out);
     }
 
     @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        try {
-          copy.write(b, off, n);
-        } catch (IOException e) {
-          throw NamedOutputStream.named(e, scratch());
-        }
-        total += n;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      if (skipBuffer == null) {
-        skipBuffer = new byte[1 << 16];
-      }
-      byte[] buf = skipBuffer;
-      long done = 0;
-      while (done < n) {
-        int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-        if (r < 0) {
-          break;
-        }
-        done += r;
-      }
-      return done;
-    }
-
-    void drain() throws IOException {
-      byte[] buf = new byte[1 << 16];
-      while (read(buf, 0, buf.length) >= 0) {
-        // copy trailing padding unchanged
+    public void write(byte[] b, int off, int len) throws IOException {
+      try {
+        out.write(b, off, len);
+      } catch (IOException e) {
+        throw NamedOutputStream.named(e, scratch());
       }
     }
   }

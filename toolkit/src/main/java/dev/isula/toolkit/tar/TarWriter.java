@@ -24,6 +24,7 @@ public final class TarWriter implements Closeable, EntrySink {
   private static final byte[] ZEROS = new byte[BLOCK * 2];
 
   private final OutputStream out;
+  private final boolean checked;
   private byte[] copyBuffer; // reused across entries: no garbage per file
   private long remaining;
   private long padding;
@@ -33,7 +34,20 @@ public final class TarWriter implements Closeable, EntrySink {
 
   /** Writes to {@code out}, which the caller should buffer; {@link #close()} closes it. */
   public TarWriter(OutputStream out) {
+    this(out, true);
+  }
+
+  private TarWriter(OutputStream out, boolean checked) {
     this.out = out;
+    this.checked = checked;
+  }
+
+  /**
+   * A writer that skips {@link #checkRepresentable}: it writes NULs in names, ids above {@link
+   * #MAX_ID} and any xattr name. Only for tests that build hostile input for readers.
+   */
+  public static TarWriter unchecked(OutputStream out) {
+    return new TarWriter(out, false);
   }
 
   /**
@@ -42,6 +56,9 @@ public final class TarWriter implements Closeable, EntrySink {
    */
   public void putEntry(TarEntry entry) throws IOException {
     closeEntry();
+    if (checked) {
+      checkRepresentable(entry);
+    }
     String name =
         entry.isDirectory() && !entry.name().endsWith("/") ? entry.name() + "/" : entry.name();
     byte[] nameBytes = RawNames.encode(name);
@@ -92,7 +109,9 @@ public final class TarWriter implements Closeable, EntrySink {
     for (Map.Entry<String, byte[]> x : entry.xattrs().entrySet()) {
       pax.put("SCHILY.xattr." + x.getKey(), x.getValue());
     }
-    if (binary && (pax.containsKey("path") || pax.containsKey("linkpath"))) {
+    binary |= pax.containsKey("uname") && RawNames.hasRawBytes(entry.uname());
+    binary |= pax.containsKey("gname") && RawNames.hasRawBytes(entry.gname());
+    if (binary) {
       pax.put("hdrcharset", ascii("BINARY"));
     }
     if (!pax.isEmpty()) {
@@ -136,6 +155,66 @@ public final class TarWriter implements Closeable, EntrySink {
     remaining = entry.size();
     padding = (BLOCK - (entry.size() % BLOCK)) % BLOCK;
     currentName = entry.name();
+  }
+
+  /** The largest uid or gid GNU tar reads (its uid_t and gid_t are 32 bits). */
+  public static final long MAX_ID = 0xffffffffL;
+
+  /**
+   * Refuses what no tar record can carry so that GNU tar, bsdtar and Go all read it back: NUL bytes
+   * in names, link targets and owner names, ids above {@link #MAX_ID}, and extended attribute names
+   * that are empty, not UTF-8 (PAX keywords must be), or hold NUL, {@code =} (it ends a PAX
+   * keyword) or a {@code %XX} escape (GNU tar and bsdtar would decode it).
+   */
+  static void checkRepresentable(TarEntry e) throws UnwritableEntryException {
+    String what = "cannot write '" + TarReader.printable(e.name()) + "' as tar: ";
+    if (e.name().indexOf('\0') >= 0) {
+      throw new UnwritableEntryException(what + "its name contains a NUL byte");
+    }
+    if (e.linkName().indexOf('\0') >= 0) {
+      throw new UnwritableEntryException(what + "its link target contains a NUL byte");
+    }
+    if (e.uname().indexOf('\0') >= 0 || e.gname().indexOf('\0') >= 0) {
+      throw new UnwritableEntryException(what + "its owner or group name contains a NUL byte");
+    }
+    if (e.uid() > MAX_ID || e.gid() > MAX_ID) {
+      throw new UnwritableEntryException(
+          what
+              + "uid "
+              + e.uid()
+              + " or gid "
+              + e.gid()
+              + " is above "
+              + MAX_ID
+              + ", the largest GNU tar reads");
+    }
+    for (String x : e.xattrs().keySet()) {
+      String problem = null;
+      if (x.isEmpty()) {
+        problem = "is empty";
+      } else if (x.indexOf('\0') >= 0) {
+        problem = "contains a NUL byte";
+      } else if (x.indexOf('=') >= 0) {
+        problem = "contains '=', which ends a PAX keyword";
+      } else if (RawNames.hasRawBytes(x)) {
+        problem = "is not UTF-8, which PAX keywords must be";
+      } else if (x.matches("(?s).*%[0-9A-Fa-f]{2}.*")) {
+        problem = "contains a %XX sequence, which GNU tar and bsdtar would decode";
+      }
+      if (problem != null) {
+        throw new UnwritableEntryException(
+            what + "extended attribute name '" + TarReader.printable(x) + "' " + problem);
+      }
+    }
+  }
+
+  /** An entry that no tar record can represent faithfully; the message names it. */
+  public static final class UnwritableEntryException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public UnwritableEntryException(String message) {
+      super(message);
+    }
   }
 
   /** Writes part of the current entry's content. */
@@ -283,7 +362,7 @@ public final class TarWriter implements Closeable, EntrySink {
   static byte[] paxRecords(Map<String, byte[]> pax) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (Map.Entry<String, byte[]> e : pax.entrySet()) {
-      byte[] key = e.getKey().getBytes(StandardCharsets.UTF_8);
+      byte[] key = RawNames.encode(e.getKey());
       byte[] value = e.getValue();
       int base = key.length + value.length + 3; // ' ' '=' '\n'
       int len = base + Integer.toString(base).length();

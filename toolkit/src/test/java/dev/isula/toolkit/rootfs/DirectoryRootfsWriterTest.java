@@ -59,6 +59,35 @@ class DirectoryRootfsWriterTest {
   }
 
   @Test
+  void zeroBlocksBecomeHolesAndTheContentIsUnchanged() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("rootfs"));
+    byte[] content = new byte[3 << 20]; // 3 MiB: zeros, 5000 bytes of data at 1 MiB + 100, zeros
+    java.util.Arrays.fill(content, (1 << 20) + 100, (1 << 20) + 5100, (byte) 7);
+    byte[] dense = new byte[9000];
+    java.util.Arrays.fill(dense, (byte) 1);
+    DirectoryRootfsWriter w = DirectoryRootfsWriter.create(dir, false, s -> {});
+    w.write(
+        entry("lastlog", EntryType.FILE).size(content.length).build(),
+        new ByteArrayInputStream(content));
+    w.write(
+        entry("dense", EntryType.FILE).size(dense.length).build(), new ByteArrayInputStream(dense));
+    w.write(entry("empty", EntryType.FILE).size(0).build(), new ByteArrayInputStream(new byte[0]));
+    w.finish();
+
+    Path f = dir.resolve("lastlog");
+    assertTrue(java.util.Arrays.equals(content, Files.readAllBytes(f)));
+    assertTrue(java.util.Arrays.equals(dense, Files.readAllBytes(dir.resolve("dense"))));
+    assertEquals(0, Files.size(dir.resolve("empty")));
+    Process stat =
+        new ProcessBuilder("stat", "-c", "%b %B", f.toString()).redirectErrorStream(true).start();
+    String[] out =
+        new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split(" ");
+    assertEquals(0, stat.waitFor());
+    long allocated = Long.parseLong(out[0]) * Long.parseLong(out[1]);
+    assertTrue(allocated <= 64 * 1024, "3 MiB mostly zeros take " + allocated + " bytes on disk");
+  }
+
+  @Test
   void neverWritesThroughASymlinkItCreated() throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("rootfs"));
     Path outside = Files.createDirectory(tmp.resolve("outside"));

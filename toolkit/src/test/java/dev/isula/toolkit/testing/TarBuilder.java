@@ -16,7 +16,7 @@ public final class TarBuilder {
   public static final long MTIME = 1_600_000_000L;
 
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-  private final TarWriter writer = new TarWriter(bytes);
+  private final TarWriter writer = TarWriter.unchecked(bytes); // hostile names too
 
   public static TarBuilder tar() {
     return new TarBuilder();
