@@ -4,6 +4,8 @@
 # Usage: make-corpus.sh OUTDIR   (as root: devices, owners and security.capability need it)
 # Writes OUTDIR/tree (the source tree), OUTDIR/archives/*.tar and OUTDIR/index.tsv with one line
 # per archive: archive, writer, format, groups archived, groups left out and why.
+# Every mtime is fixed, so archives are the same from run to run, except the ctime and atime that
+# GNU tar (gnu/oldgnu with --xattrs) and bsdtar (pax) put in their PAX headers.
 # The tree is split into top-level groups so that a writer that cannot represent a feature
 # (ustar and v7 limits, a writer without xattrs) leaves out that group, and the index says so.
 set -euo pipefail
@@ -15,7 +17,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 tree=$out/tree
 arch=$out/archives
-rm -rf "$tree" "$arch"
+rm -rf "$tree" "$arch" "$out/dups"
 mkdir -p "$tree" "$arch"
 
 # ---- the tree ----
@@ -53,7 +55,7 @@ ln "long/$seg120/file-over-100" "long/$seg100/$seg100/$seg100/hardlink-long-to-l
 # sparse: data after an 8 MiB hole, another hole, data at the very end
 mkdir sparse
 printf 'head' >sparse/holes
-yes "data past the hole" | head -c 4096 | dd of=sparse/holes bs=4096 count=1 seek=2048 conv=notrunc status=none
+{ yes "data past the hole" || true; } | head -c 4096 | dd of=sparse/holes bs=4096 count=1 seek=2048 conv=notrunc status=none
 truncate -s 12M sparse/holes
 printf 'tail' | dd of=sparse/holes bs=1 seek=$((12 * 1024 * 1024)) conv=notrunc status=none
 
