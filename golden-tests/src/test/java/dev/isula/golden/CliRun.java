@@ -3,6 +3,7 @@ package dev.isula.golden;
 import dev.isula.toolkit.cli.IsulaCli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
 
@@ -12,14 +13,21 @@ import picocli.CommandLine;
  */
 public record CliRun(int exitCode, String out, String err) {
 
-  /** Runs {@code isula ARGS...}. */
+  /**
+   * Runs {@code isula ARGS...}. After a successful run, every tarball it wrote is listed by GNU tar
+   * and bsdtar ({@link WrittenTars}); one they do not read cleanly fails the calling test.
+   */
   public static CliRun isula(String... args) {
+    WrittenTars written = WrittenTars.before(List.of(args), Path.of("").toAbsolutePath());
     CommandLine cl = IsulaCli.commandLine();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);
+    if (code == 0) {
+      written.check();
+    }
     return new CliRun(code, out.toString(), err.toString());
   }
 

@@ -1,5 +1,6 @@
 package dev.isula.golden.hostile;
 
+import dev.isula.golden.WrittenTars;
 import dev.isula.toolkit.cli.IsulaCli;
 import dev.isula.toolkit.store.ImageStores;
 import java.io.File;
@@ -78,9 +79,13 @@ final class HostileCli {
     if (scratch != null) {
       System.setProperty("java.io.tmpdir", scratch.toString());
     }
+    WrittenTars written = WrittenTars.before(args, Path.of("").toAbsolutePath());
     int code;
     try {
       code = cl.execute(args.toArray(String[]::new));
+      if (code == 0) {
+        written.check();
+      }
     } finally {
       System.setProperty("java.io.tmpdir", tmpdir);
       if (root == null) {

@@ -39,8 +39,8 @@ import java.util.TreeSet;
 
 /**
  * Compares a flattened rootfs tarball, entry by entry and without extracting it, with a directory
- * that an independent tool (umoci) unpacked from the same image. Every difference is collected;
- * {@link #assertMatches} fails with the whole list.
+ * that an independent tool (umoci, GNU tar) unpacked from the same image. Every difference is
+ * collected; {@link #assertMatches} fails with the whole list.
  *
  * <p>Per tar entry, the same path must exist in the directory with the same type, permission bits
  * (07777), owner ids, size and SHA-256 of content (files), symlink target, device numbers and
@@ -75,6 +75,10 @@ final class RootfsComparator {
 
   private final Path tar;
   private final Path dir;
+
+  /** Who made the directory, for the messages: "umoci", "GNU tar". */
+  private final String ref;
+
   private final List<String> diffs = new ArrayList<>();
   private final Map<String, EntryType> tarTypes = new HashMap<>();
   private final Map<Long, String> fileInodes = new HashMap<>();
@@ -82,21 +86,29 @@ final class RootfsComparator {
   private Map<String, SortedMap<String, byte[]>> dirXattrs;
   private long entries;
 
-  private RootfsComparator(Path tar, Path dir) {
+  private RootfsComparator(Path tar, Path dir, String ref) {
     this.tar = tar;
     this.dir = dir;
+    this.ref = ref;
   }
 
   /** Fails with every difference between {@code tar} and {@code dir}, labelled. */
   static void assertMatches(Path tar, Path dir, String label) throws IOException {
-    RootfsComparator c = new RootfsComparator(tar, dir);
+    assertMatches(tar, dir, label, "umoci");
+  }
+
+  /** As {@link #assertMatches(Path, Path, String)}, with {@code dir} made by {@code ref}. */
+  static void assertMatches(Path tar, Path dir, String label, String ref) throws IOException {
+    RootfsComparator c = new RootfsComparator(tar, dir, ref);
     List<String> d = c.run();
     if (!d.isEmpty()) {
       StringBuilder sb = new StringBuilder();
       sb.append(label)
           .append(": our rootfs tar ")
           .append(tar)
-          .append(" differs from umoci's unpack ")
+          .append(" differs from ")
+          .append(ref)
+          .append("'s unpack ")
           .append(dir)
           .append(" in ")
           .append(d.size())
@@ -113,7 +125,7 @@ final class RootfsComparator {
 
   /** The differences, in tar order, then the paths only the directory has. */
   static List<String> compare(Path tar, Path dir) throws IOException {
-    return new RootfsComparator(tar, dir).run();
+    return new RootfsComparator(tar, dir, "umoci").run();
   }
 
   /** Number of entries in a tar (for sanity checks). */
@@ -164,7 +176,7 @@ final class RootfsComparator {
     Path p = dir.resolve(name);
     Map<String, Object> a = attributes(p);
     if (a == null) {
-      diffs.add(shown + ": in our tar (" + describe(e) + ") but not in umoci's rootfs");
+      diffs.add(shown + ": in our tar (" + describe(e) + ") but not in " + ref + "'s rootfs");
       tarTypes.put(name, e.type());
       return;
     }
@@ -180,19 +192,22 @@ final class RootfsComparator {
           shown
               + ": type ours "
               + e.type()
-              + ", umoci "
+              + ", "
+              + ref
+              + " "
               + (actual == null ? String.format("st_mode %o", mode) : actual));
       return;
     }
     if ((mode & 07777) != e.mode()) {
       diffs.add(
           String.format(
-              "%s: mode ours %04o, umoci %04o (%s)", shown, e.mode(), mode & 07777, actual));
+              "%s: mode ours %04o, %s %04o (%s)", shown, e.mode(), ref, mode & 07777, actual));
     }
     long uid = ((Number) a.get("uid")).longValue();
     long gid = ((Number) a.get("gid")).longValue();
     if (uid != e.uid() || gid != e.gid()) {
-      diffs.add(shown + ": owner ours " + e.uid() + ":" + e.gid() + ", umoci " + uid + ":" + gid);
+      diffs.add(
+          shown + ": owner ours " + e.uid() + ":" + e.gid() + ", " + ref + " " + uid + ":" + gid);
     }
     switch (e.type()) {
       case FILE -> checkFile(e, shown, p, a, content);
@@ -200,7 +215,8 @@ final class RootfsComparator {
         String target = Files.readSymbolicLink(p).toString();
         String ours = Path.of(e.linkName()).toString();
         if (!target.equals(ours)) {
-          diffs.add(shown + ": symlink target ours '" + e.linkName() + "', umoci '" + target + "'");
+          diffs.add(
+              shown + ": symlink target ours '" + e.linkName() + "', " + ref + " '" + target + "'");
         }
       }
       case CHAR_DEVICE, BLOCK_DEVICE -> {
@@ -214,7 +230,9 @@ final class RootfsComparator {
                   + e.devMajor()
                   + ","
                   + e.devMinor()
-                  + ", umoci "
+                  + ", "
+                  + ref
+                  + " "
                   + major
                   + ","
                   + minor);
@@ -234,14 +252,15 @@ final class RootfsComparator {
     long size = ((Number) a.get("size")).longValue();
     String ours = sha256(content);
     if (size != e.size()) {
-      diffs.add(shown + ": size ours " + e.size() + ", umoci " + size);
+      diffs.add(shown + ": size ours " + e.size() + ", " + ref + " " + size);
     } else {
       String theirs;
       try (InputStream in = Files.newInputStream(p, NOFOLLOW_LINKS)) {
         theirs = sha256(in);
       }
       if (!ours.equals(theirs)) {
-        diffs.add(shown + ": content differs (sha256 ours " + ours + ", umoci " + theirs + ")");
+        diffs.add(
+            shown + ": content differs (sha256 ours " + ours + ", " + ref + " " + theirs + ")");
       }
     }
     long ino = ((Number) a.get("ino")).longValue();
@@ -249,7 +268,9 @@ final class RootfsComparator {
     if (other != null) {
       diffs.add(
           shown
-              + ": umoci has it hardlinked to '"
+              + ": "
+              + ref
+              + " has it hardlinked to '"
               + TarReader.printable(canonical(other))
               + "' (one inode) but our tar writes two separate files");
     }
@@ -271,7 +292,7 @@ final class RootfsComparator {
       diffs.add(shown + ": our hardlink points to a directory '" + target + "'");
     }
     if (actual == EntryType.DIRECTORY) {
-      diffs.add(shown + ": hardlink in our tar, directory in umoci's rootfs");
+      diffs.add(shown + ": hardlink in our tar, directory in " + ref + "'s rootfs");
       return;
     }
     Path t = dir.resolve(target);
@@ -281,7 +302,9 @@ final class RootfsComparator {
           shown
               + ": our hardlink target '"
               + TarReader.printable(target)
-              + "' does not exist in umoci's rootfs");
+              + "' does not exist in "
+              + ref
+              + "'s rootfs");
       return;
     }
     if (!ta.get("ino").equals(a.get("ino"))) {
@@ -289,7 +312,9 @@ final class RootfsComparator {
           shown
               + ": ours is a hardlink to '"
               + TarReader.printable(target)
-              + "', but umoci has them as different inodes ("
+              + "', but "
+              + ref
+              + " has them as different inodes ("
               + actual
               + ", nlink "
               + a.get("nlink")
@@ -305,7 +330,9 @@ final class RootfsComparator {
           shown
               + ": mtime ours "
               + ours
-              + ", umoci "
+              + ", "
+              + ref
+              + " "
               + theirs
               + " ("
               + Duration.between(theirs, ours)
@@ -324,7 +351,7 @@ final class RootfsComparator {
       byte[] o = ours.get(k);
       byte[] t = theirs.get(k);
       if (o == null || t == null || !Arrays.equals(o, t)) {
-        diffs.add(shown + ": xattr " + k + " ours " + hex(o) + ", umoci " + hex(t));
+        diffs.add(shown + ": xattr " + k + " ours " + hex(o) + ", " + ref + " " + hex(t));
       }
     }
   }
@@ -358,7 +385,9 @@ final class RootfsComparator {
             if (!covered.contains(rel)) {
               missing.add(
                   TarReader.printable(rel)
-                      + ": in umoci's rootfs ("
+                      + ": in "
+                      + ref
+                      + "'s rootfs ("
                       + what
                       + ") but not in our tar");
             }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.isula.golden.CliRun;
+import dev.isula.golden.WrittenTars;
 import dev.isula.toolkit.cli.IsulaCli;
 import java.io.File;
 import java.io.IOException;
@@ -91,6 +92,9 @@ final class Isula {
     cmd.addAll(Arrays.asList(args));
     Path out = Files.createTempFile("isula-rt-", ".out");
     Path err = Files.createTempFile("isula-rt-", ".err");
+    WrittenTars written =
+        WrittenTars.before(
+            stdout == null ? List.of(args) : withStdout(args, stdout), cwd.toAbsolutePath());
     try {
       ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
       pb.redirectInput(
@@ -106,6 +110,9 @@ final class Isula {
         p.destroyForcibly();
         fail("isula " + String.join(" ", args) + " timed out");
       }
+      if (p.exitValue() == 0) {
+        written.check();
+      }
       return new Run(
           List.of(args),
           p.exitValue(),
@@ -115,6 +122,12 @@ final class Isula {
       Files.deleteIfExists(out);
       Files.deleteIfExists(err);
     }
+  }
+
+  private static List<String> withStdout(String[] args, Path stdout) {
+    List<String> all = new ArrayList<>(Arrays.asList(args));
+    all.add(stdout.toAbsolutePath().toString());
+    return all;
   }
 
   /** The test class path (surefire sets java.class.path to it in the forked JVM). */

@@ -145,7 +145,7 @@ final class ExportCommand implements Callable<Integer> {
       } else {
         // as exporter.exportTo(img, target), with write errors naming the file
         try (AtomicOutputFile out = AtomicOutputFile.create(target)) {
-          entries = exporter.exportTo(img, NamedOutputStream.of(out.stream(), target));
+          entries = exporter.exportTo(img, NamedOutputStream.of(out.stream(), target), out::rewind);
           try {
             out.commit();
           } catch (IOException e) {

@@ -15,8 +15,10 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * An upper layer read once, verified, and kept as headers plus a place to fetch contents from
@@ -31,6 +33,9 @@ final class IndexedLayer implements AutoCloseable {
   final String describe;
   final List<Entry> entries = new ArrayList<>();
   ContentStore store;
+
+  /** Names of the non-directory entries so far, to tell a no-op self-hardlink from a bad one. */
+  private final Set<String> nonDirectories = new HashSet<>();
 
   private IndexedLayer(int layerIndex, String describe) {
     this.layerIndex = layerIndex;
@@ -80,8 +85,20 @@ final class IndexedLayer implements AutoCloseable {
     if (kind == WhiteoutRules.Kind.NORMAL && e.type() == EntryType.HARDLINK) {
       linkTarget = EntryNames.normalizeLinkTarget(e.name(), e.linkName());
       if (linkTarget.equals(name)) {
+        if (nonDirectories.contains(name)) {
+          // what GNU tar writes for a path given twice (tar -cf x.tar a a); extracting it
+          // links the file to itself, which changes nothing
+          return;
+        }
         throw new UnsafeEntryException(
             "hardlink '" + TarReader.printable(name) + "' points to itself");
+      }
+    }
+    if (kind == WhiteoutRules.Kind.NORMAL) {
+      if (e.isDirectory()) {
+        nonDirectories.remove(name);
+      } else {
+        nonDirectories.add(name);
       }
     }
     long offset = -1;

@@ -58,6 +58,14 @@ public final class LayerFlattener {
   /** Bottom-layer hardlinks without a node, written as links: the path their inode went to. */
   private final Map<String, String> bottomLinks = new HashMap<>();
 
+  /** Read the bottom layer into the index like the others, instead of streaming it. */
+  private boolean indexBottom;
+
+  /** On a path the streamed bottom layer repeats, stop (to be run again indexed), not warn. */
+  private boolean restartable;
+
+  private boolean warnedRepeat;
+
   private EntrySink out;
   private Spool bottomSpool;
   private long entriesWritten;
@@ -78,9 +86,46 @@ public final class LayerFlattener {
     return create(Runtime.getRuntime().availableProcessors(), null);
   }
 
+  /** An output that can be thrown away and begun again, such as a file not yet in place. */
+  public interface Output {
+    /** A fresh, empty sink; called a second time after {@link #discard()}. */
+    EntrySink open() throws IOException, IsulaException;
+
+    /** Throws away everything written to the sink last opened. */
+    void discard() throws IOException;
+  }
+
+  /**
+   * Writes the merged filesystem of {@code layers} (bottom first) to a sink of {@code output}, then
+   * finishes it. Each path is written once: if the bottom layer, streamed straight through, turns
+   * out to hold a path twice (GNU tar's {@code -r}, {@code tar -cf x a a}), the output is discarded
+   * and the bottom layer read again into the index with the others, so that the last entry for the
+   * path wins, as extraction gives. A flattener instance is used once.
+   *
+   * @return the number of entries written
+   * @throws InvalidImageException if a layer is corrupt, fails verification or breaks the rules
+   */
+  public long flatten(List<Layer> layers, Output output) throws IOException, IsulaException {
+    restartable = true;
+    try {
+      return flatten(layers, output.open());
+    } catch (RepeatedInBottom repeat) {
+      log.accept(
+          repeat.getMessage()
+              + "; starting again with that layer indexed, to write each path once");
+      output.discard();
+      LayerFlattener again = new LayerFlattener(threads, log);
+      again.indexBottom = true;
+      return again.flatten(layers, output.open());
+    }
+  }
+
   /**
    * Writes the merged filesystem of {@code layers} (bottom first) to {@code writer} (a tar or a
-   * directory), then finishes it. A flattener instance is used once.
+   * directory), then finishes it. The output cannot be taken back: should the bottom layer hold a
+   * path twice, both copies are written in layer order (extraction keeps the last) after a one-line
+   * warning; {@link #flatten(List, Output)} writes such a path once. A flattener instance is used
+   * once.
    *
    * @return the number of entries written
    * @throws InvalidImageException if a layer is corrupt, fails verification or breaks the rules
@@ -88,7 +133,11 @@ public final class LayerFlattener {
   public long flatten(List<Layer> layers, EntrySink writer) throws IOException, IsulaException {
     this.out = writer;
     try {
-      if (!layers.isEmpty()) {
+      if (indexBottom && !layers.isEmpty()) {
+        indexUppers(layers);
+        buildTree();
+        emitUppers();
+      } else if (!layers.isEmpty()) {
         // The bottom layer starts decompressing now, on its own thread, while the upper layers
         // are indexed; a core left idle by the indexing is not wasted.
         early = layers.size() > 1 ? openEarly(layers.get(0)) : null;
@@ -194,6 +243,7 @@ public final class LayerFlattener {
             n.addOccurrence(l, i);
             if (!e.header().isDirectory()) {
               n.hideChildren(l);
+              n.replaceDescendants(l, i);
             }
           }
         }
@@ -217,7 +267,7 @@ public final class LayerFlattener {
   }
 
   private IndexedLayer upper(int layer) {
-    return uppers.get(layer - 1);
+    return uppers.get(layer - (indexBottom ? 0 : 1));
   }
 
   private IndexedLayer.Entry entryAt(long occurrence) {
@@ -287,14 +337,24 @@ public final class LayerFlattener {
       return; // nothing lies below the bottom layer for a whiteout to hide
     }
     TarEntry e = raw.withName(name);
+    if (e.type() == EntryType.HARDLINK
+        && EntryNames.normalizeLinkTarget(raw.name(), raw.linkName()).equals(name)
+        && bottomInodeAt(name) != null) {
+      // what GNU tar writes for a path given twice (tar -cf x.tar a a): extracting it links the
+      // file to itself, which changes nothing
+      return;
+    }
     // Paths an upper layer mentions have a node; the others (most of a big bottom layer) are
     // tracked in a compact table, so memory stays small for layers of a million files.
     PathNode n = node(name, false);
     if (n == null) {
-      bottomEntryWithoutNode(e, content);
+      bottomEntryWithoutNode(e, content, describe);
       return;
     }
     boolean winner = !n.hasOccurrences() && !n.hiddenFor(0);
+    if (winner && n.emitted) {
+      repeated(name, describe);
+    }
     if (e.type() == EntryType.HARDLINK) {
       Inode inode = bottomLinkTarget(raw, name);
       n.bottomInode = inode;
@@ -327,10 +387,13 @@ public final class LayerFlattener {
   }
 
   /** A bottom entry no upper layer mentions by name (it may still be hidden by an ancestor). */
-  private void bottomEntryWithoutNode(TarEntry e, InputStream content)
+  private void bottomEntryWithoutNode(TarEntry e, InputStream content, String describe)
       throws IOException, IsulaException {
     String name = e.name();
     boolean hidden = hiddenByAncestor(name, 0, Integer.MAX_VALUE);
+    if (!hidden && bottomStates.get(name) != 0) {
+      repeated(name, describe);
+    }
     if (e.type() == EntryType.HARDLINK) {
       Inode inode = bottomLinkTarget(e, name);
       if (hidden) {
@@ -357,6 +420,38 @@ public final class LayerFlattener {
           "entry '" + TarReader.printable(name) + "' replaces a directory of the same layer");
     }
     write(null, name, e, e.isFile() ? content : null);
+  }
+
+  /**
+   * The streamed bottom layer has a second entry for {@code name} (or one after its children, for
+   * which a parent directory was already made up): stop, to be run again with the layer indexed,
+   * or, when the output cannot be taken back, warn once and write it again.
+   */
+  private void repeated(String name, String describe) throws RepeatedInBottom {
+    String what = describe + ": '" + TarReader.printable(name) + "' is written twice in the layer";
+    if (restartable) {
+      throw new RepeatedInBottom(what);
+    }
+    if (!warnedRepeat) {
+      warnedRepeat = true;
+      log.accept(
+          "warning: "
+              + what
+              + "; the output has both entries in layer order (extraction keeps the last);"
+              + " write to a file to get each path once");
+    }
+  }
+
+  /** Stops a streamed bottom layer that repeats a path; nothing escapes {@link #flatten}. */
+  private static final class RepeatedInBottom extends IOException {
+    RepeatedInBottom(String message) {
+      super(message, null);
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
   }
 
   /** Keeps what a hardlink may still need of a bottom entry that an upper layer hides. */

@@ -19,6 +19,24 @@ final class PathNode {
 
   private int occurrenceCount;
 
+  /**
+   * Occurrences that a later non-directory of the same layer replaced, at this path or an ancestor
+   * (extraction removes them): never winners, but a hardlink that came before still finds them.
+   */
+  private long[] replaced;
+
+  /** For each replaced occurrence, the index of the entry that replaced it. */
+  private int[] replacedBy;
+
+  private int replacedCount;
+
+  /**
+   * The layer being indexed, and how many of its occurrences this subtree holds (self included).
+   */
+  private int markLayer = -1;
+
+  private int markCount;
+
   /** Layers whose whiteout deletes this path. */
   private BitSet selfHide;
 
@@ -65,6 +83,58 @@ final class PathNode {
       occurrences = java.util.Arrays.copyOf(occurrences, occurrenceCount * 2);
     }
     occurrences[occurrenceCount++] = packed;
+    for (PathNode a = this; a != null; a = a.parent) {
+      if (a.markLayer != layer) {
+        a.markLayer = layer;
+        a.markCount = 0;
+      }
+      a.markCount++;
+    }
+  }
+
+  /**
+   * A non-directory of {@code layer} now stands at this path: the same layer's earlier entries
+   * below it are gone, as extraction (umoci, docker) removes a directory a later entry replaces.
+   * Only subtrees holding occurrences of the layer are visited, so each is moved once.
+   */
+  void replaceDescendants(int layer, int index) {
+    int removed = 0;
+    if (children != null && markLayer == layer) {
+      for (PathNode c : children.values()) {
+        removed += c.dropLayer(layer, index);
+      }
+    }
+    for (PathNode a = this; a != null && removed > 0; a = a.parent) {
+      a.markCount -= removed;
+    }
+  }
+
+  /** Moves this subtree's occurrences of {@code layer} to {@link #replaced}; returns how many. */
+  private int dropLayer(int layer, int index) {
+    if (markLayer != layer || markCount == 0) {
+      return 0;
+    }
+    int removed = 0;
+    while (occurrenceCount > 0 && layerOf(occurrences[occurrenceCount - 1]) == layer) {
+      long o = occurrences[--occurrenceCount];
+      if (replaced == null) {
+        replaced = new long[1];
+        replacedBy = new int[1];
+      } else if (replacedCount == replaced.length) {
+        replaced = java.util.Arrays.copyOf(replaced, replacedCount * 2);
+        replacedBy = java.util.Arrays.copyOf(replacedBy, replacedCount * 2);
+      }
+      replacedBy[replacedCount] = index;
+      replaced[replacedCount++] = o;
+      removed++;
+    }
+    if (children != null) {
+      for (PathNode c : children.values()) {
+        removed += c.dropLayer(layer, index);
+      }
+    }
+    markCount -= removed;
+    return removed;
   }
 
   boolean hasOccurrences() {
@@ -76,19 +146,30 @@ final class PathNode {
     return occurrenceCount == 0 ? -1 : occurrences[occurrenceCount - 1];
   }
 
-  /** The last occurrence in {@code layer} with an entry index below {@code before}, or -1. */
+  /**
+   * The last occurrence in {@code layer} with an entry index below {@code before}, or -1; replaced
+   * ones count too (a hardlink made before the replacement still reaches its target).
+   */
   long lastOccurrence(int layer, int before) {
+    long best = -1;
     for (int i = occurrenceCount - 1; i >= 0; i--) {
       long o = occurrences[i];
       int l = layerOf(o);
       if (l == layer && indexOf(o) < before) {
-        return o;
+        best = o;
+        break;
       }
       if (l < layer) {
         break;
       }
     }
-    return -1;
+    for (int i = 0; i < replacedCount; i++) {
+      long o = replaced[i];
+      if (layerOf(o) == layer && indexOf(o) < before && before < replacedBy[i] && o > best) {
+        best = o;
+      }
+    }
+    return best;
   }
 
   /** The last occurrence in any layer strictly below {@code layer}, or -1. */

@@ -21,7 +21,7 @@ public final class AtomicOutputFile implements AutoCloseable {
   private final Path target;
   private final Path temp;
   private final FileChannel channel;
-  private final OutputStream stream;
+  private OutputStream stream;
   private final Thread cleanup;
   private boolean committed;
   private boolean closed;
@@ -64,19 +64,39 @@ public final class AtomicOutputFile implements AutoCloseable {
     return new AtomicOutputFile(target);
   }
 
-  /** A buffered stream into the temporary file; do not close it, close this instead. */
+  /**
+   * A buffered stream into the temporary file; do not close it, close this instead. It keeps
+   * working after {@link #rewind()}, writing from the start again.
+   */
   public OutputStream stream() {
-    return new java.io.FilterOutputStream(stream) {
+    return new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        stream.write(b);
+      }
+
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
+        stream.write(b, off, len);
+      }
+
+      @Override
+      public void flush() throws IOException {
+        stream.flush();
       }
 
       @Override
       public void close() throws IOException {
-        out.flush();
+        stream.flush();
       }
     };
+  }
+
+  /** Throws away everything written so far (buffered bytes too): the file is empty again. */
+  public void rewind() throws IOException {
+    stream = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 20);
+    channel.truncate(0);
+    channel.position(0);
   }
 
   public Path target() {

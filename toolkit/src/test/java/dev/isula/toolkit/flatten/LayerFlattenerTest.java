@@ -23,6 +23,7 @@ import dev.isula.toolkit.hash.Digest;
 import dev.isula.toolkit.image.Layer;
 import dev.isula.toolkit.image.MediaTypes;
 import dev.isula.toolkit.tar.EntryNames;
+import dev.isula.toolkit.tar.EntrySink;
 import dev.isula.toolkit.tar.EntryType;
 import dev.isula.toolkit.tar.TarEntry;
 import dev.isula.toolkit.tar.TarWriter;
@@ -44,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,13 +63,41 @@ class LayerFlattenerTest {
 
   // ---- helpers ----
 
+  /** Flattens as export to a file does: into an output that can be discarded and begun again. */
   private static byte[] flattenBytes(List<Layer> layers, int threads)
       throws IOException, IsulaException {
+    return flattenBytes(layers, threads, s -> {});
+  }
+
+  private static byte[] flattenBytes(List<Layer> layers, int threads, Consumer<String> log)
+      throws IOException, IsulaException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    long n = LayerFlattener.create(threads, null).flatten(layers, new TarWriter(out));
+    long n =
+        LayerFlattener.create(threads, log)
+            .flatten(
+                layers,
+                new LayerFlattener.Output() {
+                  @Override
+                  public EntrySink open() {
+                    return new TarWriter(out);
+                  }
+
+                  @Override
+                  public void discard() {
+                    out.reset();
+                  }
+                });
     byte[] tar = out.toByteArray();
     assertEquals(n, TarEntries.read(tar).size(), "flatten() must return the entry count");
     return tar;
+  }
+
+  /** Flattens as export to standard output does: into a sink that cannot be taken back. */
+  private static List<Item> flattenToStream(List<Layer> layers, Consumer<String> log)
+      throws IOException, IsulaException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    LayerFlattener.create(2, log).flatten(layers, new TarWriter(out));
+    return TarEntries.read(out.toByteArray());
   }
 
   private static List<Item> flatten(TestImage img) throws IOException, IsulaException {
@@ -570,6 +600,175 @@ class LayerFlattenerTest {
       assertEquals("y", find(out, "z").entry().linkName());
       assertLinksResolveBackwards(out);
     }
+  }
+
+  // ---- rule: a path written twice in one layer appears once; the last entry wins ----
+
+  /** The same layer as the only layer, as the bottom under an upper one, and as an upper layer. */
+  private static List<List<Layer>> placements(byte[] layer) {
+    return List.of(
+        image().layer(layer).layers(),
+        image().layer(layer).layer(tar().file("other", "o").build()).layers(),
+        image().layer(tar().dir("etc").build()).layer(layer).layers());
+  }
+
+  private static List<Item> without(List<Item> items, String name) {
+    return items.stream().filter(i -> !stripSlash(i.entry().name()).equals(name)).toList();
+  }
+
+  @Test
+  void aFileWrittenTwiceInOneLayerAppearsOnceWithTheLastContent() throws Exception {
+    byte[] layer =
+        tar().dir("etc").file("etc/motd", "first\n").file("etc/motd", "second, longer\n").build();
+    for (List<Layer> layers : placements(layer)) {
+      List<String> log = new CopyOnWriteArrayList<>();
+      List<Item> out = TarEntries.read(flattenBytes(layers, 2, log::add));
+      assertEquals(1, out.stream().filter(i -> i.entry().name().equals("etc/motd")).count());
+      assertEquals("second, longer\n", find(out, "etc/motd").text());
+      assertLinksResolveBackwards(out);
+    }
+  }
+
+  @Test
+  void aBottomLayerWithARepeatedPathIsReadAgainIndexedAndSaysSo() throws Exception {
+    List<String> log = new CopyOnWriteArrayList<>();
+    List<Layer> layers = image().layer(tar().file("a", "1").file("a", "2").build()).layers();
+    flattenBytes(layers, 2, log::add);
+    assertTrue(
+        log.stream().anyMatch(l -> l.contains("'a' is written twice") && l.contains("indexed")),
+        String.join("\n", log));
+  }
+
+  @Test
+  void aStreamKeepsBothEntriesInOrderAndWarnsOnce() throws Exception {
+    List<String> log = new CopyOnWriteArrayList<>();
+    List<Layer> layers =
+        image().layer(tar().file("a", "1").file("a", "2").file("a", "3").build()).layers();
+    List<Item> out = flattenToStream(layers, log::add);
+    assertEquals(List.of("a", "a", "a"), names(out));
+    assertEquals("3", out.get(2).text());
+    assertEquals(1, log.stream().filter(l -> l.startsWith("warning: ")).count(), log.toString());
+  }
+
+  @Test
+  void aSelfHardlinkAfterTheFileChangesNothing() throws Exception {
+    // GNU tar writes this for a path given twice: tar -cf x.tar a a
+    byte[] layer = tar().dir("etc").file("etc/a", "data").hardlink("etc/a", "etc/a").build();
+    for (List<Layer> layers : placements(layer)) {
+      List<Item> out = flatten(layers);
+      assertEquals(EntryType.FILE, find(out, "etc/a").entry().type());
+      assertEquals("data", find(out, "etc/a").text());
+      assertLinksResolveBackwards(out);
+    }
+  }
+
+  @Test
+  void aHardlinkToAFileReplacedLaterKeepsTheOldContent() throws Exception {
+    // extraction: b is linked to the first etc/a; the second replaces etc/a and leaves b alone
+    byte[] layer =
+        tar()
+            .dir("etc")
+            .file("etc/a", "old")
+            .hardlink("etc/b", "etc/a")
+            .file("etc/a", "new")
+            .hardlink("etc/c", "etc/a")
+            .build();
+    for (List<Layer> layers : placements(layer)) {
+      List<Item> out = flatten(layers);
+      assertEquals("new", find(out, "etc/a").text());
+      assertEquals(EntryType.FILE, find(out, "etc/b").entry().type());
+      assertEquals("old", find(out, "etc/b").text());
+      assertEquals(EntryType.HARDLINK, find(out, "etc/c").entry().type());
+      assertEquals("etc/a", find(out, "etc/c").entry().linkName());
+      assertLinksResolveBackwards(out);
+    }
+  }
+
+  @Test
+  void aFileAfterADirectoryOfTheSameLayerReplacesItAndItsChildren() throws Exception {
+    // as umoci and docker extract it (GNU tar refuses: "Cannot open: File exists")
+    byte[] layer =
+        tar()
+            .dir("etc")
+            .dir("etc/d")
+            .file("etc/d/child", "c")
+            .dir("etc/d/sub")
+            .file("etc/d/sub/deep", "d")
+            .file("etc/d", "now a file")
+            .build();
+    for (List<Layer> layers : placements(layer)) {
+      List<Item> out = flatten(layers);
+      assertEquals(EntryType.FILE, find(out, "etc/d").entry().type());
+      assertEquals("now a file", find(out, "etc/d").text());
+      assertTrue(names(out).stream().noneMatch(n -> n.startsWith("etc/d/")), names(out).toString());
+      assertLinksResolveBackwards(out);
+    }
+  }
+
+  @Test
+  void aFileAfterADirectoryAlsoHidesTheLowerLayersChildren() throws Exception {
+    List<Item> out =
+        flatten(
+            image()
+                .layer(tar().dir("d").file("d/lower", "l").build())
+                .layer(tar().dir("d").file("d/upper", "u").file("d", "f").build()));
+    assertEquals(List.of("d"), names(out));
+    assertEquals("f", find(out, "d").text());
+  }
+
+  @Test
+  void aHardlinkIntoADirectoryReplacedEarlierIsAnError() {
+    byte[] layer =
+        tar().dir("d").file("d/child", "c").file("d", "f").hardlink("h", "d/child").build();
+    for (List<Layer> layers : placements(layer)) {
+      InvalidImageException e =
+          assertThrows(InvalidImageException.class, () -> flattenFails(layers));
+      assertTrue(e.getMessage().contains("'d/child'"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aHardlinkMadeBeforeItsDirectoryIsReplacedKeepsTheContent() throws Exception {
+    byte[] layer =
+        tar().dir("d").file("d/child", "c").hardlink("h", "d/child").file("d", "f").build();
+    for (List<Layer> layers : placements(layer)) {
+      List<Item> out = flatten(layers);
+      assertEquals(EntryType.FILE, find(out, "h").entry().type());
+      assertEquals("c", find(out, "h").text());
+      assertEquals("f", find(out, "d").text());
+    }
+  }
+
+  @Test
+  void aDirectoryWrittenTwiceKeepsBothChildrenAndTheLastAttributes() throws Exception {
+    byte[] layer =
+        tar()
+            .entry(dir("d", 0755, 0, M), new byte[0])
+            .file("d/x", "x")
+            .entry(dir("d", 0700, 7, M), new byte[0])
+            .file("d/y", "y")
+            .build();
+    for (List<Layer> layers : placements(layer)) {
+      List<Item> out = flatten(layers);
+      assertEquals(
+          1, names(out).stream().filter(n -> n.equals("d/")).count(), names(out).toString());
+      assertEquals(0700, find(out, "d/").entry().mode());
+      assertEquals(7, find(out, "d/").entry().uid());
+      assertEquals("x", find(out, "d/x").text());
+      assertEquals("y", find(out, "d/y").text());
+    }
+  }
+
+  @Test
+  void aDirectoryAfterItsChildrenIsWrittenOnceWithItsOwnAttributes() throws Exception {
+    // the parent made up for d/x before d's entry must not stay as a second entry for d
+    List<Item> out =
+        flatten(
+            image().layer(tar().file("d/x", "x").entry(dir("d", 0701, 5, M), new byte[0]).build()));
+    assertEquals(1, names(out).stream().filter(n -> n.equals("d/")).count(), names(out).toString());
+    assertEquals(0701, find(out, "d/").entry().mode());
+    assertEquals(5, find(out, "d/").entry().uid());
+    assertLinksResolveBackwards(out);
   }
 
   @Test

@@ -18,8 +18,20 @@ public final class TarBuilder {
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
   private final TarWriter writer = TarWriter.unchecked(bytes); // hostile names too
 
+  /** An entry other tars would alter or stumble on (an escaping name, say): input, not output. */
+  private boolean hostile;
+
   public static TarBuilder tar() {
     return new TarBuilder();
+  }
+
+  /**
+   * Marks the archive as hostile input built on purpose (an empty name, an oversized PAX record):
+   * {@link #build()} then does not have GNU tar and bsdtar list it.
+   */
+  public TarBuilder hostileInput() {
+    hostile = true;
+    return this;
   }
 
   public TarBuilder dir(String name) {
@@ -72,6 +84,10 @@ public final class TarBuilder {
 
   /** Adds any entry; {@code content} must match its size. */
   public TarBuilder entry(TarEntry e, byte[] content) {
+    hostile |=
+        escapes(e.name())
+            || (e.type() == EntryType.HARDLINK && escapes(e.linkName()))
+            || (!e.isDirectory() && e.name().endsWith("/"));
     try {
       writer.write(e, content);
     } catch (IOException ex) {
@@ -84,14 +100,35 @@ public final class TarBuilder {
     return TarEntry.builder().name(name).mtimeSeconds(MTIME).uname("root").gname("root");
   }
 
-  /** The finished archive (two zero blocks appended). */
+  /**
+   * The finished archive (two zero blocks appended), checked to be listed cleanly by GNU tar and
+   * bsdtar ({@link PeerTarListing}), unless an entry is hostile on purpose: an absolute or escaping
+   * name or hardlink target (GNU tar says it removes the leading part), a non-directory name with a
+   * trailing slash (bsdtar takes it for a directory).
+   */
   public byte[] build() {
     try {
       writer.finish();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return bytes.toByteArray();
+    byte[] tar = bytes.toByteArray();
+    if (!hostile) {
+      PeerTarListing.check(tar, "a tar built by TarBuilder");
+    }
+    return tar;
+  }
+
+  private static boolean escapes(String name) {
+    if (name.startsWith("/")) {
+      return true;
+    }
+    for (String part : name.split("/")) {
+      if (part.equals("..")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The archive without its end-of-archive blocks (to build broken input). */

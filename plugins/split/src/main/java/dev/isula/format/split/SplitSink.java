@@ -18,6 +18,7 @@ import dev.isula.toolkit.rootfs.DirectoryRootfsWriter;
 import dev.isula.toolkit.spi.FormatRegistry;
 import dev.isula.toolkit.spi.ImageSink;
 import dev.isula.toolkit.spi.WriteOptions;
+import dev.isula.toolkit.tar.EntrySink;
 import dev.isula.toolkit.tar.TarWriter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -121,10 +122,21 @@ final class SplitSink implements ImageSink {
 
   private Rootfs writeDirectory(Image image) throws IOException, IsulaException {
     Path partial = outDir.resolve(".rootfs.partial");
-    Files.createDirectory(partial);
-    DirectoryRootfsWriter writer =
-        DirectoryRootfsWriter.create(partial, line -> options.log().accept(line));
-    LayerFlattener.create(options.threads(), options.log()).flatten(image.layers(), writer);
+    LayerFlattener.create(options.threads(), options.log())
+        .flatten(
+            image.layers(),
+            new LayerFlattener.Output() {
+              @Override
+              public EntrySink open() throws IOException {
+                Files.createDirectory(partial);
+                return DirectoryRootfsWriter.create(partial, line -> options.log().accept(line));
+              }
+
+              @Override
+              public void discard() throws IOException {
+                Trees.deleteRecursively(partial);
+              }
+            });
     // the DiffID import will compute when it turns this directory back into a layer
     DigestingOutputStream digest = new DigestingOutputStream(OutputStream.nullOutputStream());
     TarWriter tar = new TarWriter(digest);
@@ -136,10 +148,24 @@ final class SplitSink implements ImageSink {
   private Rootfs writeTar(Image image) throws IOException, IsulaException {
     Path partial = outDir.resolve(".rootfs.tar.partial");
     try (AtomicOutputFile out = AtomicOutputFile.create(partial)) {
-      DigestingOutputStream digest =
-          new DigestingOutputStream(NamedOutputStream.of(out.stream(), partial));
-      TarWriter tar = new TarWriter(digest);
-      LayerFlattener.create(options.threads(), options.log()).flatten(image.layers(), tar);
+      DigestingOutputStream[] current = new DigestingOutputStream[1];
+      LayerFlattener.create(options.threads(), options.log())
+          .flatten(
+              image.layers(),
+              new LayerFlattener.Output() {
+                @Override
+                public EntrySink open() {
+                  current[0] =
+                      new DigestingOutputStream(NamedOutputStream.of(out.stream(), partial));
+                  return new TarWriter(current[0]);
+                }
+
+                @Override
+                public void discard() throws IOException {
+                  out.rewind();
+                }
+              });
+      DigestingOutputStream digest = current[0];
       digest.flush();
       try {
         out.commit();
