@@ -193,6 +193,13 @@ class JbangAliasTest {
                     "convert@isula", "-q", "docker-archive:" + archive, "oci:" + layout + ":v1"),
                 r -> assertArrayEquals(expected, exportInProcess("oci:" + layout + ":v1"))),
             new Step(
+                "check",
+                List.of("check@isula", archive.toString()),
+                r -> {
+                  assertTrue(r.out().startsWith("PASS manifest"), r.out());
+                  assertFalse(r.out().contains("FAIL"), r.out());
+                }),
+            new Step(
                 "push",
                 List.of(
                     "push@isula",

@@ -314,10 +314,11 @@ class SplitRoundTripTest {
 
   /**
    * Approves empty.tar of the hello sample: its listing, manifest, config and isula-split.json. Run
-   * as a child process in the sample's directory with relative paths, so the record's source name
-   * is the same on every machine and nothing needs scrubbing. The rootfs is written as a tar: its
-   * digest (in the record) is then the flattened export's, whereas a directory's depends on whether
-   * the split ran as root (owners) and on the filesystem's extended attributes.
+   * as a child process in the sample's directory with relative paths (the record names the image,
+   * never the path it was read from: IsuladSplitTest checks that from two paths). The rootfs is
+   * written as a tar: its digest (in the record) is then the flattened export's, whereas a
+   * directory's depends on whether the split ran as root (owners) and on the filesystem's extended
+   * attributes.
    */
   @Test
   void emptyImageOfHelloIsApproved() throws Exception {

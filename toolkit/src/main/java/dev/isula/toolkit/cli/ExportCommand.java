@@ -4,6 +4,7 @@ import dev.isula.toolkit.api.UsageException;
 import dev.isula.toolkit.compress.Compression;
 import dev.isula.toolkit.export.RootfsExporter;
 import dev.isula.toolkit.image.Image;
+import dev.isula.toolkit.image.ImageName;
 import dev.isula.toolkit.image.Platform;
 import dev.isula.toolkit.io.AtomicOutputFile;
 import dev.isula.toolkit.io.NamedOutputStream;
@@ -93,6 +94,15 @@ final class ExportCommand implements Callable<Integer> {
   String rootfsFormat;
 
   @Option(
+      names = "--tag",
+      paramLabel = "NAME[:TAG]",
+      description =
+          "With --split: the name empty.tar carries instead of the image's own, so that 'isula"
+              + " load' of empty.tar does not take the name from the full image already loaded;"
+              + " import --rootfs still restores the original name.")
+  String tag;
+
+  @Option(
       names = "--threads",
       paramLabel = "N",
       description = "Cores to use (default: all, ${DEFAULT-VALUE}).")
@@ -107,6 +117,9 @@ final class ExportCommand implements Callable<Integer> {
     }
     if (rootfsFormat != null) {
       throw new UsageException("--rootfs-format only applies with --split");
+    }
+    if (tag != null) {
+      throw new UsageException("--tag only applies with --split");
     }
     boolean toStdout = output.equals("-");
     Compression compression =
@@ -176,11 +189,25 @@ final class ExportCommand implements Callable<Integer> {
     if (compress != null) {
       throw new UsageException("--compress does not apply with --split");
     }
+    java.util.function.Consumer<String> log = Progress.lines(err, global.quiet);
     String format = rootfsFormat == null ? "dir" : rootfsFormat;
     if (!format.equals("dir") && !format.equals("tar")) {
       throw new UsageException("--rootfs-format must be dir or tar");
     }
-    java.util.function.Consumer<String> log = Progress.lines(err, global.quiet);
+    if (tag != null && (!ImageName.isValid(tag) || tag.contains("@"))) {
+      throw new UsageException(
+          "--tag: invalid image name '"
+              + tag
+              + "' (expected [HOST[:PORT]/]PATH[:TAG], lowercase, no digest)");
+    }
+    dev.isula.toolkit.spi.WriteOptions.Builder write =
+        dev.isula.toolkit.spi.WriteOptions.builder()
+            .threads(threads)
+            .log(log)
+            .property("rootfs-format", format);
+    if (tag != null) {
+      write.property("tag", tag);
+    }
     FormatRegistry registry = FormatRegistry.load();
     long start = System.nanoTime();
     try (SpooledInput in = SpooledInput.of(image, "export");
@@ -189,13 +216,7 @@ final class ExportCommand implements Callable<Integer> {
             ProgressDisplay.start(
                 "export --split", ProgressDisplay.size(source.image()), err, global.quiet);
         dev.isula.toolkit.spi.ImageSink sink =
-            registry.openSink(
-                "split:" + output,
-                dev.isula.toolkit.spi.WriteOptions.builder()
-                    .threads(threads)
-                    .log(log)
-                    .property("rootfs-format", format)
-                    .build())) {
+            registry.openSink("split:" + output, write.build())) {
       Image img = progress.track(source.image());
       sink.write(img);
       if (!global.quiet) {

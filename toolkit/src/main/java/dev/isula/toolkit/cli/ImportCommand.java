@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isula.toolkit.api.UsageException;
 import dev.isula.toolkit.compress.Compression;
 import dev.isula.toolkit.image.ConfigEditor;
+import dev.isula.toolkit.image.CreatedDates;
 import dev.isula.toolkit.image.Image;
 import dev.isula.toolkit.image.Platform;
 import dev.isula.toolkit.json.Json;
@@ -181,6 +182,10 @@ final class ImportCommand implements Callable<Integer> {
             ConfigEditor.setMessage(config, message);
           }
           image = image.withConfig(Json.compact(config));
+        }
+        ObjectNode dated = image.config().deepCopy();
+        if (CreatedDates.fill(dated, log)) {
+          image = image.withConfig(Json.compact(dated));
         }
         sink.write(image);
         spec.commandLine().getOut().println(image.configDigest());

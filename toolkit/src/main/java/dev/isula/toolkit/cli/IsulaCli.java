@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       TagCommand.class,
       RmCommand.class,
       ConvertCommand.class,
+      CheckCommand.class,
       PullCommand.class,
       PushCommand.class,
       LoginCommand.class,

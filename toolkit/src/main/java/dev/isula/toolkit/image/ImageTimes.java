@@ -10,13 +10,9 @@ public final class ImageTimes {
 
   /** RFC 3339 UTC time with seconds precision, as image configs carry it. */
   public static String created() {
-    String epoch = System.getenv("SOURCE_DATE_EPOCH");
-    Instant t;
-    if (epoch != null && epoch.matches("[0-9]{1,12}")) {
-      t = Instant.ofEpochSecond(Long.parseLong(epoch));
-    } else {
-      t = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    }
+    Instant t =
+        CreatedDates.sourceDateEpoch()
+            .orElseGet(() -> Instant.now().truncatedTo(ChronoUnit.SECONDS));
     return DateTimeFormatter.ISO_INSTANT.format(t);
   }
 }

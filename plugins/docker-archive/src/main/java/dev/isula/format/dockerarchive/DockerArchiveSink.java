@@ -62,6 +62,7 @@ final class DockerArchiveSink implements ImageSink {
     try (AtomicOutputFile out = AtomicOutputFile.create(file)) {
       TarWriter w = new TarWriter(NamedOutputStream.of(out.stream(), file));
       Set<String> written = new HashSet<>();
+      Map<Compression, Integer> unpacked = new java.util.EnumMap<>(Compression.class);
       ArrayNode manifest = JsonNodeFactory.instance.arrayNode();
       ObjectNode repos = JsonNodeFactory.instance.objectNode();
       for (Image image : images) {
@@ -75,6 +76,11 @@ final class DockerArchiveSink implements ImageSink {
                   .hex();
           if (written.add(id)) {
             options.log().accept("writing " + layer.describe());
+            byte[] head = layer.source().head(Compression.MAGIC_LENGTH);
+            Compression stored = Compression.detect(head, head.length);
+            if (stored != Compression.NONE && stored != Compression.GZIP) {
+              unpacked.merge(stored, 1, Integer::sum);
+            }
             try (LayerBlobs.Prepared p =
                 LayerBlobs.prepare(layer, Compression.NONE, options.threads())) {
               putDir(w, id);
@@ -128,6 +134,20 @@ final class DockerArchiveSink implements ImageSink {
         out.commit();
       } catch (IOException e) {
         throw NamedOutputStream.named(e, file);
+      }
+      if (!unpacked.isEmpty()) {
+        List<String> counts = new ArrayList<>();
+        unpacked.forEach((c, n) -> counts.add(n + " " + c.id()));
+        // the archive is fine for every loader; say why it is bigger than the source
+        options
+            .log()
+            .accept(
+                "note: "
+                    + String.join(", ", counts)
+                    + " layer(s) stored as plain tar in "
+                    + file
+                    + ": a docker-archive keeps its layers uncompressed, so isula load (which reads"
+                    + " only plain or gzip layers) and docker load accept it");
       }
     }
   }

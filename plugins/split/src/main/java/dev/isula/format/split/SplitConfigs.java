@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isula.toolkit.hash.Digest;
+import dev.isula.toolkit.image.CreatedDates;
 import dev.isula.toolkit.image.ImageTimes;
 import dev.isula.toolkit.json.Json;
+import java.util.function.Consumer;
 
 /**
  * The config rewrites of a split and of its reverse. A split keeps the whole config (Env, Cmd,
@@ -25,8 +27,11 @@ final class SplitConfigs {
 
   private SplitConfigs() {}
 
-  /** The config of the empty image for {@code original}. */
-  static byte[] emptyConfig(ObjectNode original) {
+  /**
+   * The config of the empty image for {@code original}, every {@code created} date filled in as
+   * iSulad's loader requires ({@link CreatedDates#fill}).
+   */
+  static byte[] emptyConfig(ObjectNode original, Consumer<String> log) {
     ObjectNode c = original.deepCopy();
     setDiffIds(c, EMPTY_LAYER_DIFF_ID);
     ArrayNode history = JsonNodeFactory.instance.arrayNode();
@@ -48,6 +53,7 @@ final class SplitConfigs {
     added.put("created_by", SPLIT_MARKER);
     added.put("comment", "the root filesystem is kept outside this image, next to it");
     c.set("history", history);
+    CreatedDates.fill(c, log);
     return Json.compact(c);
   }
 

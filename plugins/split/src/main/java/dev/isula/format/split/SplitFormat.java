@@ -122,7 +122,10 @@ public final class SplitFormat implements ImageFormat {
       Image image =
           Image.builder()
               .source(source)
-              .names(empty.names())
+              .names(
+                  record != null && record.sourceNames() != null
+                      ? record.sourceNames()
+                      : empty.names())
               .config(config, source + ": config")
               .addLayer(
                   new Layer(

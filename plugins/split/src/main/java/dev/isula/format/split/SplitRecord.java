@@ -12,23 +12,29 @@ import java.util.List;
 /**
  * {@code isula-split.json}, stored in empty.tar next to manifest.json: which rootfs the empty image
  * was split from (its DiffID: the digest of the tar import will make of it, and that tar's size),
- * where it was written, and the source image's manifest and config digests and DiffIDs.
+ * its file name beside empty.tar, and the source image's names, config digest and DiffIDs.
+ *
+ * <p>Version 2 records only what belongs to the image, never where it was read from (version 1 had
+ * the reference as typed, often a local path, and the manifest digest, which depends on how the
+ * layers were compressed): the same image split anywhere gives the same record. {@code sourceNames}
+ * is null for a version 1 record, which did not keep the names apart from empty.tar's.
  */
 record SplitRecord(
     String rootfsFormat,
     String rootfsPath,
     Digest rootfsDiffId,
     long rootfsTarSize,
-    String sourceName,
-    Digest sourceManifestDigest,
+    List<String> sourceNames,
     Digest sourceConfigDigest,
     List<Digest> sourceDiffIds) {
 
   static final String FILE = "isula-split.json";
 
+  static final int VERSION = 2;
+
   byte[] toJson() {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("version", 1);
+    o.put("version", VERSION);
     o.put("createdBy", "isula-toolkit");
     ObjectNode r = o.putObject("rootfs");
     r.put("format", rootfsFormat);
@@ -36,10 +42,8 @@ record SplitRecord(
     r.put("diffId", rootfsDiffId.toString());
     r.put("tarSize", rootfsTarSize);
     ObjectNode s = o.putObject("source");
-    s.put("image", sourceName);
-    if (sourceManifestDigest != null) {
-      s.put("manifestDigest", sourceManifestDigest.toString());
-    }
+    ArrayNode names = s.putArray("names");
+    sourceNames.forEach(names::add);
     s.put("configDigest", sourceConfigDigest.toString());
     ArrayNode ids = s.putArray("diffIds");
     sourceDiffIds.forEach(d -> ids.add(d.toString()));
@@ -68,14 +72,24 @@ record SplitRecord(
         throw new InvalidImageException(
             where + ": rootfs path '" + path + "' must be a file name beside empty.tar");
       }
-      String manifest = Json.optText(s, "manifestDigest");
+      int version = o.path("version").asInt(1);
+      if (version > VERSION) {
+        throw new InvalidImageException(
+            where
+                + ": version "
+                + version
+                + " is newer than this isula-toolkit reads ("
+                + VERSION
+                + ")");
+      }
+      // version 1 kept no names of its own (import took empty.tar's RepoTags)
+      List<String> names = version >= 2 ? Json.textList(s, "names", where) : null;
       return new SplitRecord(
           Json.text(r, "format", where),
           path,
           Digest.parse(Json.text(r, "diffId", where)),
           r.path("tarSize").asLong(-1),
-          Json.optText(s, "image"),
-          manifest == null ? null : Digest.parse(manifest),
+          names,
           Digest.parse(Json.text(s, "configDigest", where)),
           ids);
     } catch (ClassCastException | IllegalArgumentException e) {

@@ -8,6 +8,7 @@ import dev.isula.toolkit.flatten.LayerFlattener;
 import dev.isula.toolkit.hash.Digest;
 import dev.isula.toolkit.hash.DigestingOutputStream;
 import dev.isula.toolkit.image.Image;
+import dev.isula.toolkit.image.ImageName;
 import dev.isula.toolkit.image.Layer;
 import dev.isula.toolkit.image.MediaTypes;
 import dev.isula.toolkit.io.AtomicOutputFile;
@@ -26,12 +27,18 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Writes {@code OUTDIR/empty.tar} (the image spec with one empty layer, a docker-archive) and the
  * expanded root filesystem beside it, {@code OUTDIR/rootfs/} or {@code OUTDIR/rootfs.tar}. The
  * rootfs is built under a temporary name and renamed last; if anything fails, nothing stays (and an
  * OUTDIR this sink created is removed).
+ *
+ * <p>Properties: {@code rootfs-format} ({@code dir} or {@code tar}); {@code tag}, the name
+ * empty.tar carries instead of the image's own (which the split record keeps for {@code import
+ * --rootfs}).
  */
 final class SplitSink implements ImageSink {
   static final String EMPTY_TAR = "empty.tar";
@@ -53,6 +60,13 @@ final class SplitSink implements ImageSink {
 
   @Override
   public void write(Image image) throws IOException, IsulaException {
+    String tag = options.property("tag");
+    if (tag != null && (!ImageName.isValid(tag) || tag.contains("@"))) {
+      throw new UsageException(
+          "--tag: invalid image name '"
+              + tag
+              + "' (expected [HOST[:PORT]/]PATH[:TAG], lowercase, no digest)");
+    }
     String format =
         options.property("rootfs-format") == null ? "dir" : options.property("rootfs-format");
     if (!format.equals("dir") && !format.equals("tar")) {
@@ -87,8 +101,7 @@ final class SplitSink implements ImageSink {
               finalRootfs.getFileName().toString(),
               rootfs.diffId(),
               rootfs.tarSize(),
-              image.source(),
-              image.manifestDigest(),
+              recordedNames(image),
               image.configDigest(),
               image.layers().stream().map(Layer::diffId).toList());
       writeEmptyImage(image, record);
@@ -104,6 +117,21 @@ final class SplitSink implements ImageSink {
         discard(created);
       }
     }
+  }
+
+  /**
+   * The image's names as the record keeps them, in the short form docker prints, so that the same
+   * image named the same way gives the same record whichever format it was read from.
+   */
+  private static List<String> recordedNames(Image image) {
+    List<String> out = new ArrayList<>();
+    for (String n : image.names()) {
+      String f = ImageName.isValid(n) ? ImageName.familiar(n) : n;
+      if (!out.contains(f)) {
+        out.add(f);
+      }
+    }
+    return out;
   }
 
   /** Removes everything this sink may have written. */
@@ -177,12 +205,13 @@ final class SplitSink implements ImageSink {
   }
 
   private void writeEmptyImage(Image image, SplitRecord record) throws IOException, IsulaException {
-    byte[] config = SplitConfigs.emptyConfig(image.config());
+    String tag = options.property("tag");
+    byte[] config = SplitConfigs.emptyConfig(image.config(), options.log());
     byte[] layer = SplitConfigs.EMPTY_LAYER;
     Image empty =
         Image.builder()
             .source(image.source() + " (empty)")
-            .names(image.names())
+            .names(tag == null ? image.names() : List.of(tag))
             .config(config, "empty config")
             .addLayer(
                 new Layer(
