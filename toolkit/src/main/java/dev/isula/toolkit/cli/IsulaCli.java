@@ -53,6 +53,11 @@ public final class IsulaCli {
   public static final int FAILURE = 1;
   public static final int USAGE = 2;
 
+  @CommandLine.Option(
+      names = "--verbose",
+      description = "With --version: also the Java runtime and the codecs in use.")
+  boolean verbose;
+
   private IsulaCli() {}
 
   public static void main(String... args) {
@@ -193,12 +198,32 @@ public final class IsulaCli {
     }
   }
 
-  /** Version from the jar manifest. */
+  /**
+   * Version from the jar manifest; with {@code --verbose} also the JVM and which gzip inflater and
+   * deflater run (ISA-L, libdeflate or java.util.zip), since those decide the speed.
+   */
   static final class Version implements CommandLine.IVersionProvider {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Override
     public String[] getVersion() {
       String v = IsulaCli.class.getPackage().getImplementationVersion();
-      return new String[] {"isula-toolkit " + (v == null ? "(development build)" : v)};
+      String line = "isula-toolkit " + (v == null ? "(development build)" : v);
+      if (spec == null || !(spec.userObject() instanceof IsulaCli cli) || !cli.verbose) {
+        return new String[] {line};
+      }
+      return new String[] {
+        line,
+        "java: "
+            + System.getProperty("java.runtime.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ", "
+            + System.getProperty("java.home")
+            + ")",
+        "gzip inflate: " + dev.isula.toolkit.compress.GzipDecoders.describe(),
+        "gzip deflate: " + dev.isula.toolkit.compress.ParallelGzipOutputStream.describe(),
+      };
     }
   }
 }
