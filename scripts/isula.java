@@ -7,7 +7,7 @@
 //DEPS dev.isula:isula-format-split:0.1.0-SNAPSHOT
 //DEPS dev.isula:isula-format-registry:0.1.0-SNAPSHOT
 //DEPS dev.isula:isula-format-containers-storage:0.1.0-SNAPSHOT
-//JAVA_OPTIONS -XX:+UseParallelGC -XX:TieredStopAtLevel=4
+//JAVA_OPTIONS -XX:+UseParallelGC -XX:TieredStopAtLevel=4 --enable-native-access=ALL-UNNAMED
 
 // The isula command line. All logic lives in the tested library (dev.isula.toolkit.cli);
 // the catalog routes export@isula, import@isula, ... here with the subcommand as first argument.

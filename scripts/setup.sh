@@ -18,7 +18,9 @@ command -v java >/dev/null || { echo "setup: java (17 or newer) is required" >&2
 if [ $build = 1 ]; then
   command -v mvn >/dev/null || { echo "setup: Maven (mvn) is required" >&2; exit 1; }
   echo "setup: building isula-toolkit (mvn install, tests skipped; run scripts/test-all.sh for them)" >&2
-  (cd "$repo" && mvn -q -B -ntp install -DskipTests)
+  # built by the newest JDK, so the jar gets its Java 22 section (ISA-L inflate) when there is one
+  home=$("$repo/scripts/java-home.sh")
+  (cd "$repo" && JAVA_HOME=${home:-${JAVA_HOME:-}} mvn -q -B -ntp install -DskipTests)
 fi
 # --force: running the set-up again, or from another clone, points "isula" at this clone
 "$repo/jbang" catalog add -g --force --name isula "$repo/jbang-catalog.json" >&2

@@ -21,24 +21,6 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = IsulaCli.Version.class,
     description = "Convert container images between their on-disk forms, without a daemon.",
-    subcommands = {
-      ExportCommand.class,
-      ImportCommand.class,
-      LoadCommand.class,
-      SaveCommand.class,
-      ImagesCommand.class,
-      InspectCommand.class,
-      TagCommand.class,
-      RmCommand.class,
-      ConvertCommand.class,
-      CheckCommand.class,
-      PullCommand.class,
-      PushCommand.class,
-      LoginCommand.class,
-      LogoutCommand.class,
-      CompletionCommand.class,
-      CommandLine.HelpCommand.class
-    },
     footer = {
       "",
       "Image references use skopeo's transport syntax:",
@@ -53,6 +35,43 @@ public final class IsulaCli {
   public static final int OK = 0;
   public static final int FAILURE = 1;
   public static final int USAGE = 2;
+
+  /**
+   * The subcommands, by name and alias. {@link #run} builds the picocli model of only the one a
+   * command line names (reflecting over all of them costs more than the rest of a {@code --help});
+   * {@link #commandLine()} has them all.
+   */
+  private static final java.util.Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+  private static java.util.Map<String, Class<?>> subcommands() {
+    java.util.Map<String, Class<?>> m = new java.util.LinkedHashMap<>();
+    m.put("export", ExportCommand.class);
+    m.put("import", ImportCommand.class);
+    m.put("load", LoadCommand.class);
+    m.put("save", SaveCommand.class);
+    m.put("images", ImagesCommand.class);
+    m.put("inspect", InspectCommand.class);
+    m.put("tag", TagCommand.class);
+    m.put("rm", RmCommand.class);
+    m.put("convert", ConvertCommand.class);
+    m.put("check", CheckCommand.class);
+    m.put("pull", PullCommand.class);
+    m.put("push", PushCommand.class);
+    m.put("login", LoginCommand.class);
+    m.put("logout", LogoutCommand.class);
+    m.put("completion", CompletionCommand.class);
+    m.put("help", CommandLine.HelpCommand.class);
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /** Aliases of the subcommands above (picocli finds them on the annotations). */
+  private static final java.util.Map<String, String> ALIASES =
+      java.util.Map.of("copy", "convert", "rmi", "rm");
+
+  @CommandLine.Option(
+      names = "--verbose",
+      description = "With --version: also the Java runtime and the codecs in use.")
+  boolean verbose;
 
   private IsulaCli() {}
 
@@ -95,6 +114,11 @@ public final class IsulaCli {
 
   /** Runs {@code isula ARGS...} and returns the exit code. */
   public static int run(String... args) {
+    if (System.getProperty("jdk.console") == null) {
+      // Java 22+ would load its JLine-based console (~100 classes, ~0.1 s) the first time picocli
+      // asks whether stdout is a terminal; the plain one answers that just as well.
+      System.setProperty("jdk.console", "java.base");
+    }
     String plugins = System.getenv(dev.isula.toolkit.spi.PluginPath.ENV);
     if (plugins != null && !plugins.isBlank()) {
       try {
@@ -104,7 +128,7 @@ public final class IsulaCli {
         return FAILURE;
       }
     }
-    return commandLine().execute(args);
+    return commandLine(args).execute(args);
   }
 
   /** Runs one subcommand: {@code run("export", args)} is {@code isula export args}. */
@@ -115,10 +139,31 @@ public final class IsulaCli {
     return run(all);
   }
 
-  /** The configured picocli command line (tests use it to capture output). */
+  /** The configured picocli command line with every subcommand (tests use it to capture output). */
   public static CommandLine commandLine() {
+    return commandLine(SUBCOMMANDS.keySet());
+  }
+
+  /**
+   * The command line for {@code args}: when the first argument names a subcommand (other than
+   * {@code help} and {@code completion}, which show the others), only that one is built.
+   */
+  static CommandLine commandLine(String... args) {
+    if (args.length > 0) {
+      String name = ALIASES.getOrDefault(args[0], args[0]);
+      if (SUBCOMMANDS.containsKey(name) && !name.equals("help") && !name.equals("completion")) {
+        return commandLine(java.util.List.of(name));
+      }
+    }
+    return commandLine();
+  }
+
+  private static CommandLine commandLine(java.util.Collection<String> subcommands) {
     GlobalOptions.resetRegistrySettings();
     CommandLine cl = new CommandLine(IsulaCli.class);
+    for (String name : subcommands) {
+      cl.addSubcommand(new CommandLine(SUBCOMMANDS.get(name)));
+    }
     cl.setParameterExceptionHandler(
         (ex, argv) -> {
           CommandLine c = ex.getCommandLine();
@@ -196,12 +241,32 @@ public final class IsulaCli {
     }
   }
 
-  /** Version from the jar manifest. */
+  /**
+   * Version from the jar manifest; with {@code --verbose} also the JVM and which gzip inflater and
+   * deflater run (ISA-L, libdeflate or java.util.zip), since those decide the speed.
+   */
   static final class Version implements CommandLine.IVersionProvider {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Override
     public String[] getVersion() {
       String v = IsulaCli.class.getPackage().getImplementationVersion();
-      return new String[] {"isula-toolkit " + (v == null ? "(development build)" : v)};
+      String line = "isula-toolkit " + (v == null ? "(development build)" : v);
+      if (spec == null || !(spec.userObject() instanceof IsulaCli cli) || !cli.verbose) {
+        return new String[] {line};
+      }
+      return new String[] {
+        line,
+        "java: "
+            + System.getProperty("java.runtime.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ", "
+            + System.getProperty("java.home")
+            + ")",
+        "gzip inflate: " + dev.isula.toolkit.compress.GzipDecoders.describe(),
+        "gzip deflate: " + dev.isula.toolkit.compress.ParallelGzipOutputStream.describe(),
+      };
     }
   }
 }

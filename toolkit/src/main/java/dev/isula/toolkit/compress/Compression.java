@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Locale;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorOutputStream;
 
@@ -138,7 +137,7 @@ public enum Compression {
   public InputStream open(InputStream in) throws IOException {
     return switch (this) {
       case NONE -> in;
-      case GZIP -> new GzipCompressorInputStream(in, true);
+      case GZIP -> GzipDecoders.open(in);
       case ZSTD -> new ZstdInputStreamNoFinalizer(in, RecyclingBufferPool.INSTANCE);
       case XZ -> new XZCompressorInputStream(in, true);
       case BZIP2 -> new BZip2CompressorInputStream(in, true);

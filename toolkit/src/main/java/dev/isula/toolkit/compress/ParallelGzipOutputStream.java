@@ -64,6 +64,13 @@ public final class ParallelGzipOutputStream extends OutputStream {
     out.write(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
   }
 
+  /** Which deflate runs, for {@code isula --version --verbose}. */
+  public static String describe() {
+    return "zlib (java.util.zip), pigz-style 128 KiB blocks on up to "
+        + Runtime.getRuntime().availableProcessors()
+        + " threads";
+  }
+
   @Override
   public void write(int b) throws IOException {
     write(new byte[] {(byte) b}, 0, 1);

@@ -72,9 +72,11 @@ public final class LayerStream extends InputStream {
             readAhead >= 0 ? new ReadAheadInputStream(blobHash, layer.describe() + " blob") : null;
         InputStream compressed = blobAhead != null ? blobAhead : blobHash;
         InputStream d = ExpansionLimit.open(compression, compressed, null);
-        this.decompressed = readAhead(d, readAhead);
-        this.tarHash = new DigestingInputStream(decompressed, layer.diffId().algorithm());
-        this.top = tarHash;
+        // The DiffID is hashed where the tar is decompressed: with read-ahead that thread has time
+        // to spare (ISA-L inflates faster than the reader parses and writes), the reader none.
+        this.tarHash = new DigestingInputStream(d, layer.diffId().algorithm());
+        this.decompressed = readAhead(tarHash, readAhead);
+        this.top = decompressed;
       }
     } catch (IOException e) {
       raw.close();
