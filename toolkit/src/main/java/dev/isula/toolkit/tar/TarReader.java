@@ -721,10 +721,11 @@ public final class TarReader {
                   + ": GNU.sparse.offset and GNU.sparse.numbytes do not alternate");
         }
         sparse00.add(new String(value, StandardCharsets.US_ASCII));
-      } else if (value.length == 0
-          && !key.startsWith("SCHILY.xattr.")
-          && !key.startsWith("LIBARCHIVE.xattr.")) {
-        into.remove(key); // an empty value means "no value" (an xattr may be empty, though)
+      } else if (value.length == 0) {
+        // POSIX: an empty value deletes the keyword. For SCHILY.xattr.NAME= this drops the
+        // attribute, as Go's archive/tar (umoci, docker, podman) reads it; GNU tar and libarchive
+        // would set an empty attribute instead (docs/formats.md).
+        into.remove(key);
       } else {
         into.put(key, value);
       }

@@ -396,6 +396,26 @@ class TarReaderTest {
   }
 
   @Test
+  void anEmptyXattrValueIsNoAttributeAsGoReadsIt() throws Exception {
+    // GNU tar and bsdtar write an empty attribute as "SCHILY.xattr.NAME=" (bsdtar adds the
+    // LIBARCHIVE form); POSIX says an empty value deletes the keyword, and Go (umoci, docker)
+    // reads no attribute. A non-empty neighbour stays.
+    byte[] tar =
+        raw()
+            .extended(
+                'x',
+                pax(
+                    "SCHILY.xattr.user.empty=",
+                    "LIBARCHIVE.xattr.user.empty=",
+                    "SCHILY.xattr.user.k=v"))
+            .block(checksum(header("f", '0', 0, USTAR)))
+            .end()
+            .bytes();
+
+    assertEquals(java.util.Set.of("user.k"), only(tar, "").xattrs().keySet());
+  }
+
+  @Test
   void libarchiveXattrWithBadBase64IsRejected() {
     byte[] tar =
         raw()
