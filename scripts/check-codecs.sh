@@ -9,7 +9,9 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-cp=$(./jbang info classpath isula@isula)
+# the script itself, built here: no catalog needs registering
+./jbang build scripts/isula.java >&2
+cp=$(./jbang info classpath scripts/isula.java)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # a rootfs of a few MiB: this repository's sources, fixed owners and times

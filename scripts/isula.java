@@ -1,5 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+//JAVAC_OPTIONS --release 17
 //DEPS dev.isula:isula-toolkit:0.1.0-SNAPSHOT
 //DEPS dev.isula:isula-format-docker-archive:0.1.0-SNAPSHOT
 //DEPS dev.isula:isula-format-oci:0.1.0-SNAPSHOT
