@@ -92,9 +92,9 @@ final class TreeComparator {
             diffs.add(
                 shown
                     + ": hardlinked with "
-                    + aLinks.get(p)
+                    + (aLinks.containsKey(p) ? aLinks.get(p) : "nothing")
                     + " in ours, with "
-                    + bLinks.get(p)
+                    + (bLinks.containsKey(p) ? bLinks.get(p) : "nothing")
                     + " in "
                     + ref
                     + "'s tree");
