@@ -47,6 +47,8 @@ with open(sys.argv[2], "wb") as f:
         info.mtime = 1577934245
         tar.addfile(numeric(info), io.BytesIO(data))
     if kind == "no-end-marker":
-        tar.fileobj.close = lambda: None  # keep our file open; write no end blocks
+        # every entry is written whole; tar.close() would add the end blocks. (Replacing the file's
+        # close instead also stopped the file's own flush, and cut the last entry short.)
+        f.flush()
     else:
         tar.close()

@@ -128,6 +128,11 @@ final class RootfsComparator {
     return new RootfsComparator(tar, dir, "umoci").run();
   }
 
+  /** As {@link #compare(Path, Path)}, with {@code dir} made by {@code ref}. */
+  static List<String> compare(Path tar, Path dir, String ref) throws IOException {
+    return new RootfsComparator(tar, dir, ref).run();
+  }
+
   /** Number of entries in a tar (for sanity checks). */
   static long countEntries(Path tar) throws IOException {
     long n = 0;

@@ -45,7 +45,8 @@ import java.util.Map;
  *
  * <p>With {@link #copyTo(OutputStream)} the reader also writes a cleaned copy of what it reads: the
  * same bytes, except that global headers are left out, sparse entries are written as plain files
- * with their holes filled, and a missing end-of-archive marker is added.
+ * with their holes filled, the headers of an entry with {@code LIBARCHIVE.*} PAX records (which GNU
+ * tar warns about) are written afresh, and a missing end-of-archive marker is added.
  */
 public final class TarReader {
   static final int BLOCK = 512;
@@ -121,6 +122,7 @@ public final class TarReader {
     byte[] longLink = null;
     Map<String, byte[]> pax = null;
     List<String> sparse00 = null;
+    boolean libarchive = false;
     pending.reset();
     copy = sink == null ? null : pending;
     while (true) {
@@ -165,7 +167,10 @@ public final class TarReader {
         case 'x' -> {
           pax = new LinkedHashMap<>();
           sparse00 = new ArrayList<>();
-          parsePax(readExtended(size, headerOffset), pax, sparse00, headerOffset);
+          byte[] records = readExtended(size, headerOffset);
+          parsePax(records, pax, sparse00, headerOffset);
+          // also the empty ones, which parsePax drops; a value holding it only costs a rewrite
+          libarchive |= new String(records, StandardCharsets.ISO_8859_1).contains(" LIBARCHIVE.");
           continue;
         }
         case 'g' -> {
@@ -210,8 +215,14 @@ public final class TarReader {
       remaining = size;
       padding = (BLOCK - (size % BLOCK)) % BLOCK;
       if (sink != null) {
-        if (sparseMap == null) {
+        if (sparseMap == null && !libarchive) {
           pending.writeTo(sink);
+          copy = sink;
+        } else if (sparseMap == null) {
+          // bsdtar's LIBARCHIVE.* records (its second copy of each xattr, creation times) make
+          // GNU tar warn "Ignoring unknown extended header keyword": the headers are written
+          // afresh from the entry (xattrs as SCHILY.xattr), the content is copied as it is
+          new TarWriter(sink).putEntry(current);
           copy = sink;
         } else {
           // the stored form is replaced by a plain file with its holes written out

@@ -255,6 +255,53 @@ class TarDialectsTest {
     assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), e.xattrs().get("user.plain"));
   }
 
+  @Test
+  void aCopyOfABsdtarArchiveHasNoLibarchiveRecordsThatGnuTarWarnsAbout() throws Exception {
+    RealTools.require("bsdtar", "tar", "setfattr");
+    Path d = Files.createDirectories(tmp.resolve("d"));
+    Path f = Files.writeString(d.resolve("f"), "content\n");
+    Files.writeString(d.resolve("plain"), "no attributes\n");
+    RealTools.run(tmp, "setfattr", "-n", "user.plain", "-v", "hello", f.toString());
+    RealTools.run(tmp, "setfattr", "-n", "user.empty", f.toString());
+    RealTools.run(tmp, "bsdtar", "--format", "pax", "-cf", "x.tar", "-C", "d", "f", "plain");
+    byte[] tar = Files.readAllBytes(tmp.resolve("x.tar"));
+    assertTrue(
+        new String(tar, StandardCharsets.ISO_8859_1).contains("LIBARCHIVE.xattr.user.plain="),
+        "bsdtar wrote its own xattr records");
+    RealTools.Result original = RealTools.exec(tmp, "tar", "-tvf", "x.tar");
+    assertTrue(original.stderr().contains("LIBARCHIVE.xattr"), "GNU tar warns on the original");
+
+    ByteArrayOutputStream copy = new ByteArrayOutputStream();
+    InputStream in = new ByteArrayInputStream(tar);
+    TarReader r = new TarReader(in);
+    r.copyTo(copy);
+    while (r.next() != null) {
+      // the copy is written while reading
+    }
+    in.transferTo(copy);
+    Files.write(tmp.resolve("copy.tar"), copy.toByteArray());
+
+    assertFalse(
+        new String(copy.toByteArray(), StandardCharsets.ISO_8859_1).contains("LIBARCHIVE."));
+    RealTools.Result listed = RealTools.exec(tmp, "tar", "-tvf", "copy.tar");
+    assertEquals(0, listed.exit(), listed.stderr());
+    assertEquals("", listed.stderr());
+    List<TarEntries.Item> before = TarEntries.read(tar);
+    List<TarEntries.Item> after = TarEntries.read(copy.toByteArray());
+    assertEquals(before.size(), after.size());
+    for (int i = 0; i < before.size(); i++) {
+      TarEntry b = before.get(i).entry();
+      TarEntry a = after.get(i).entry();
+      assertEquals(b.name(), a.name());
+      assertEquals(b.mode(), a.mode());
+      assertEquals(b.mtimeSeconds(), a.mtimeSeconds());
+      assertEquals(b.mtimeNanos(), a.mtimeNanos());
+      assertEquals(b.xattrs().keySet(), a.xattrs().keySet(), b.name());
+      assertArrayEquals(before.get(i).content(), after.get(i).content());
+    }
+    assertEquals(List.of("user.plain"), List.copyOf(after.get(0).entry().xattrs().keySet()));
+  }
+
   private static void rechecksum(byte[] tar, int off) {
     byte[] h = Arrays.copyOfRange(tar, off, off + 512);
     RawTar.checksum(h);
