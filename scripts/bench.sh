@@ -772,7 +772,8 @@ fi
 # imported through the launcher with a small heap; time per GiB and peak RSS.
 # ---------------------------------------------------------------------------------------------
 scale_fail=0
-declare -A scale_t=() scale_n=() scale_rss=()
+declare -A scale_t=() scale_n=() scale_rss=() scale_layout=()
+big=0
 ensure_synthetic() { # MIB -> prints the OCI layout
   local mib=$1 files key dir tmp
   files=$((mib * 100000 / 1024))
@@ -834,6 +835,7 @@ if on scale; then
   : >"$scratch/scale.tsv"
   for mib in $scale_sizes; do
     syn=$(ensure_synthetic "$mib")
+    scale_layout[$mib]=$syn
     echo "synthetic $mib MiB: $(du -sm "$syn" | cut -f1) MiB of gzip layers," \
       "$(find "$syn/blobs" -type f | wc -l) blobs"
     for ((r = 1; r <= scale_runs; r++)); do
@@ -908,6 +910,11 @@ declare -A prof_args=(
   [convert]="convert -q oci:$oci:v4 docker-archive:$o/converted.tar:bench:v4"
   [split_dir]="export -q --split --rootfs-format dir oci:$oci:v4 $o/split"
 )
+declare -A prof_jvm=() # extra JVM options of a profile
+if [ -n "${scale_layout[$big]:-}" ]; then
+  prof_args[scale_export_vs_igzip]="export -q oci:${scale_layout[$big]}:v1 $o/syn.tar"
+  prof_jvm[scale_export_vs_igzip]="-Xmx$heap"
+fi
 profile_one() { # TITLE ARGS...
   local title=$1 rec jfc
   shift
@@ -921,7 +928,8 @@ profile_one() { # TITLE ARGS...
   rm -rf "$o" && mkdir -p "$o"
   local TIMEFORMAT='%R s wall, %U s user, %S s sys (JFR on)'
   {
-    time "$java_bin" "${jvm_opts[@]}" "-XX:StartFlightRecording=filename=$rec,settings=$jfc" \
+    # shellcheck disable=SC2086 # prof_jvm holds options without spaces
+    time "$java_bin" "${jvm_opts[@]}" ${prof_jvm[$title]:-} "-XX:StartFlightRecording=filename=$rec,settings=$jfc" \
       -cp "$classpath" "$main_class" "$@" >/dev/null
   } 2>&1 | grep -v '\[jfr,startup\]' || true
   jfr_hot "$jfr_bin" "$rec"
@@ -931,6 +939,7 @@ if [ "$profile" = yes ]; then
   for f in export_gzip:E export_zstd:EZ import_gzip:I import_zstd:IZ convert:C split_dir:S; do
     [ -z "${t[${f#*:}]:-}" ] || to_profile+=("${f%:*}")
   done
+  [ -z "${prof_args[scale_export_vs_igzip]:-}" ] || to_profile+=(scale_export_vs_igzip)
 elif [ "$profile" = auto ]; then
   to_profile=("${missed[@]}")
 fi
