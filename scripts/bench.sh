@@ -655,16 +655,17 @@ declare -A row_work=(
   [8]="tiny export (\`samples/hello.tar\`) through \`./jbang\`"
   [9]="export, synthetic image, -Xmx$heap" [10a]="export from containers-storage"
   [10b]="export from containers-storage")
-declare -A row_peer=(
+declare -A row_peer_name=(
   [1]="\`cat layers | igzip -dc\`" [2]="\`umoci raw unpack\`" [3]="\`cat layers | zstd -dc\`"
   [4]="\`umoci raw add-layer\`" [5]="\`skopeo copy\`" [6]="\`java -version\`"
   [7]="\`java -version\`" [8]="\`java -version\`" [9]="igzip floor"
   [10a]="\`podman save\` + our export of the archive" [10b]="\`skopeo copy containers-storage: oci:\`")
 declare -A row_target=([1]=1.5 [2]=0.33 [3]=2.5 [4]=1.0 [5]=0.8 [6]=2.5 [7]=2.5 [8]=3 [9]=1.5
   [10a]="" [10b]="")
-declare -A row_ours=() row_ratio=() row_met=()
+declare -A row_ours=() row_peer=() row_ratio=() row_met=()
 for id in "${row_ids[@]}"; do
   row_ours[$id]="not measured"
+  row_peer[$id]=${row_peer_name[$id]}
   row_ratio[$id]="—"
   row_met[$id]="—"
   if ! on "${row_group[$id]}"; then
@@ -675,7 +676,7 @@ row_record() { # ID OURS_SECS PEER_SECS RATIO [OURS_EXTRA] [PEER_EXTRA] [EXTRA_O
   local id=$1 a=$2 b=$3 ratio=$4 ours_extra=${5:-} peer_extra=${6:-} extra_ok=${7:-1} target
   target=${row_target[$id]}
   row_ours[$id]=$(printf '%.3f s%s' "$a" "${ours_extra:+, $ours_extra}")
-  row_peer[$id]=$(printf '%s %.3f s%s' "${row_peer[$id]}" "$b" "${peer_extra:+, $peer_extra}")
+  row_peer[$id]=$(printf '%s %.3f s%s' "${row_peer_name[$id]}" "$b" "${peer_extra:+, $peer_extra}")
   row_ratio[$id]="$ratio×"
   if [ -z "$target" ]; then
     row_met[$id]="(information)"
@@ -964,9 +965,11 @@ rm -rf "$o"
 echo
 echo "== issue 14 table (mean wall-clock seconds, same run; ratio = ours / peer or floor)"
 for id in "${row_ids[@]}"; do
+  target="—"
+  [ -z "${row_target[$id]}" ] || target="<= ${row_target[$id]}×"
+  [ "$id" != 4 ] || target+=", layer <= gzip -6's"
   printf 'row %-3s %s | ours %s | %s | ratio %s | target %s | met: %s\n' "$id" "${row_work[$id]}" \
-    "${row_ours[$id]}" "${row_peer[$id]}" "${row_ratio[$id]}" \
-    "${row_target[$id]:+<= ${row_target[$id]}×}${row_target[$id]:-—}" "${row_met[$id]}" | tr -d '`'
+    "${row_ours[$id]}" "${row_peer[$id]}" "${row_ratio[$id]}" "$target" "${row_met[$id]}" | tr -d '`'
 done
 echo
 echo "markdown ($(date -u +%Y-%m-%d), $(nproc) cores, $runs runs; load average $(cut -d' ' -f1-3 /proc/loadavg);" \
@@ -979,8 +982,9 @@ for id in "${row_ids[@]}"; do
   [ -z "${row_target[$id]}" ] || target="≤ ${row_target[$id]}×"
   [ "$id" != 4 ] || target+=", layer ≤ \`gzip -6\`'s"
   [ "$id" != 9 ] || target+=", memory as now"
+  peer=${row_peer[$id]//|/\\|} # a | inside a cell ends it
   printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$id" "${row_work[$id]}" "${row_ours[$id]}" \
-    "${row_peer[$id]}" "${row_ratio[$id]}" "$target" "${row_met[$id]}"
+    "$peer" "${row_ratio[$id]}" "$target" "${row_met[$id]}"
 done
 n_met=0 n_missed=0 n_unmeasured=0
 for id in "${row_ids[@]}"; do
