@@ -13,16 +13,17 @@
 #                        vs  umoci raw add-layer ROOTFS (into a fresh `umoci init` + `umoci new`
 #                        layout, made untimed)  <= 1.0, and our layer no larger than gzip -6's
 #   5 convert           ./jbang convert@isula oci:L docker-archive:OUT  vs  skopeo copy      <= 0.8
-#   6 help_vs_java      ./jbang export@isula --help            vs  java -version             <= 2.5
-#   7 isula_help_vs_java  isula export --help (the command scripts/install-isula-command.sh
+#   6 help_vs_java_version  ./jbang export@isula --help        vs  java -version             <= 2.5
+#   7 isula_help_vs_java_version  isula export --help (the command scripts/install-isula-command.sh
 #                        installs; installed first when missing)  vs  java -version        <= 2.5
-#   8 tiny_vs_java      ./jbang export@isula samples/hello.tar OUT  vs  java -version       <= 3
+#   8 tiny_export_vs_java_version  ./jbang export@isula samples/hello.tar OUT
+#                        vs  java -version  <= 3
 #   9 scale_export_vs_igzip  ./jbang export@isula of the largest synthetic image, -Xmx96m
 #                        vs  cat its layers | igzip -dc (one run each, /usr/bin/time)  <= 1.5
 #                        plus peak RSS
-#  10 store_export_vs_podman_save  ./jbang export@isula containers-storage:[overlay@G+R]IMG OUT
+# 10a store_export_vs_podman_save  ./jbang export@isula containers-storage:[overlay@G+R]IMG OUT
 #                                    vs  podman save -o X IMG && export@isula docker-archive:X
-#     store_export_vs_skopeo_copy  the same        vs  skopeo copy containers-storage:... oci:
+# 10b store_export_vs_skopeo_copy  the same        vs  skopeo copy containers-storage:... oci:
 #                      (information; the reference image podman-loaded into a store of its own)
 # `java -version` is the java that runs our commands. Further figures (targets of issue 5):
 #
