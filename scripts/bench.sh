@@ -926,7 +926,7 @@ profile_one() { # TITLE ARGS...
     -e '/"jdk.NativeMethodSample"/,/<\/event>/ s|>[0-9]+ ms<|>2 ms<|' \
     "$jdk_home/lib/jfr/profile.jfc" >"$jfc"
   echo
-  echo "== profile ($title): plain java $* under JFR" | sed -e "s|$scratch|\$SCRATCH|g" -e "s|$image|\$IMG|g"
+  echo "== profile ($title): plain java ${prof_jvm[$title]:+${prof_jvm[$title]} }$* under JFR" | sed -e "s|$scratch|\$SCRATCH|g" -e "s|$image|\$IMG|g"
   rm -rf "$o" && mkdir -p "$o"
   local TIMEFORMAT='%R s wall, %U s user, %S s sys (JFR on)'
   {
