@@ -3,22 +3,38 @@
 # they are judged by, in the same run and with the same repetitions, as users type the commands
 # (`./jbang NAME@isula ...`), each also on plain java (no JBang) so start-up cost stays visible.
 # Prints one line per figure, `NAME ratio=X.XX (...)`, with the absolute times, then start-up and
-# scale numbers. Targets (ratio of mean wall-clock times):
+# scale numbers, and at the end the table of issue 14 (one line per row, then the same as a
+# markdown table for docs/performance.md). Rows of that table (ratio of mean wall-clock times):
+#
+#   1 export_vs_igzip   ./jbang export@isula oci:L(gzip) OUT   vs  cat layers | igzip -dc    <= 1.5
+#   2 export_vs_umoci_raw  the same                            vs  umoci raw unpack          <= 0.33
+#   3 export_zstd       ./jbang export@isula oci:L(zstd) OUT   vs  cat layers | zstd -dc     <= 2.5
+#   4 import_vs_umoci_add_layer  ./jbang import@isula ROOTFS -o oci:D:t --compress gzip
+#                        vs  umoci raw add-layer ROOTFS (into a fresh `umoci init` + `umoci new`
+#                        layout, made untimed)  <= 1.0, and our layer no larger than gzip -6's
+#   5 convert           ./jbang convert@isula oci:L docker-archive:OUT  vs  skopeo copy      <= 0.8
+#   6 help_vs_java_version  ./jbang export@isula --help        vs  java -version             <= 2.5
+#   7 isula_help_vs_java_version  isula export --help (the command scripts/install-isula-command.sh
+#                        installs; installed first when missing)  vs  java -version        <= 2.5
+#   8 tiny_export_vs_java_version  ./jbang export@isula samples/hello.tar OUT
+#                        vs  java -version  <= 3
+#   9 scale_export_vs_igzip  ./jbang export@isula of the largest synthetic image, -Xmx96m
+#                        vs  cat its layers | igzip -dc (one run each, /usr/bin/time)  <= 1.5
+#                        plus peak RSS
+# 10a store_export_vs_podman_save  ./jbang export@isula containers-storage:[overlay@G+R]IMG OUT
+#                                    vs  podman save -o X IMG && export@isula docker-archive:X
+# 10b store_export_vs_skopeo_copy  the same        vs  skopeo copy containers-storage:... oci:
+#                      (information; the reference image podman-loaded into a store of its own)
+# `java -version` is the java that runs our commands. Further figures (targets of issue 5):
 #
 #   export_gzip        ./jbang export@isula oci:L(gzip) OUT      vs  cat layers | gzip -dc   <= 1.3
-#   export_vs_umoci    the same                                   vs  umoci unpack            <= 0.33
-#   export_zstd        ./jbang export@isula oci:L(zstd) OUT      vs  cat layers | zstd -dc   <= 1.5
+#   export_vs_umoci    the same                                   vs  umoci unpack   (information)
 #   import_gzip        ./jbang import@isula ROOTFS -o oci:D:t --compress gzip
 #                                                        vs  pigz -p2 -6 -c ROOTFS  <= 1.1
 #   import_gzip_vs_gzip6   the same                      vs  gzip -6 -c ROOTFS      <= 0.5
 #   import_zstd        ... --compress zstd               vs  zstd -3 -T2 -c ROOTFS  <= 1.3
-#   convert            ./jbang convert@isula oci:L docker-archive:OUT   vs  skopeo copy   <= 0.5
 #   split_dir          ./jbang export@isula --split --rootfs-format dir oci:L DIR
 #                                                        vs  umoci unpack           <= 0.5
-#   store_export_vs_podman_save  ./jbang export@isula containers-storage:[overlay@G+R]IMG OUT
-#                                    vs  podman save -o X IMG && export@isula docker-archive:X
-#   store_export_vs_skopeo_copy  the same        vs  skopeo copy containers-storage:... oci:
-#                      (information; the reference image podman-loaded into a store of its own)
 #
 # Start-up: `export@isula --help` and the export of a tiny image, through the launcher (cached
 # resolution + AppCDS), through JBang's own JVM (ISULA_JBANG_FAST=0), with JBang's own --cds, and
@@ -329,25 +345,62 @@ if on split; then
   [ "$n_split" = "$n_ours" ] || { guard_ok=0; echo "!! WARNING: split rootfs has $n_split paths, not $n_ours"; }
   rm -rf "$scratch/guard-split"
 fi
+# Row 4's sizes: the gzip layer our import writes, the one `umoci raw add-layer` writes and
+# `gzip -6` of the same tar (bytes; made once, untimed).
+size_ours="" size_umoci="" size_gz6=""
+if on import; then
+  "$jbang" import@isula -q "$rootfs_tar" -o "oci:$scratch/sz-ours:t" --compress gzip >/dev/null
+  umoci init --layout "$scratch/sz-umoci"
+  umoci new --image "$scratch/sz-umoci:t"
+  umoci raw add-layer --image "$scratch/sz-umoci:t" "$rootfs_tar" >/dev/null
+  size_ours=$(layer_blobs "$scratch/sz-ours" t | xargs stat -c %s | awk '{ s += $1 } END { print s }')
+  size_umoci=$(layer_blobs "$scratch/sz-umoci" t | xargs stat -c %s | awk '{ s += $1 } END { print s }')
+  size_gz6=$(gzip -6 -c "$rootfs_tar" | wc -c)
+  echo "gzip layer of rootfs.tar ($(stat -c %s "$rootfs_tar") bytes): import@isula $size_ours," \
+    "umoci raw add-layer $size_umoci, gzip -6 $size_gz6 bytes"
+  rm -rf "$scratch/sz-ours" "$scratch/sz-umoci"
+fi
+# The plain `isula` command as scripts/install-isula-command.sh installs it (JBang's app installer),
+# installed first when it is not there; its directory goes first on PATH (it calls `jbang`).
+isula_cmd=""
+if on startup; then
+  isula_dir="${JBANG_DIR:-$HOME/.jbang}/bin"
+  if [ ! -x "$isula_dir/isula" ]; then
+    log "no $isula_dir/isula: running scripts/install-isula-command.sh"
+    "$repo/scripts/install-isula-command.sh" >/dev/null 2>&1 ||
+      log "scripts/install-isula-command.sh failed: row 7 (isula export --help) is not measured"
+  fi
+  if [ -x "$isula_dir/isula" ] && PATH="$isula_dir:$PATH" "$isula_dir/isula" export --help >/dev/null 2>&1; then
+    isula_cmd="PATH=$(q "$isula_dir"):\$PATH $(q "$isula_dir/isula")"
+    echo "installed command: $isula_dir/isula"
+  else
+    echo "!! installed command $isula_dir/isula does not run: row 7 is not measured"
+  fi
+fi
 # The AppCDS archive the launcher made for this class path (for the plain-java-with-CDS line).
 app_jsa=$(ls -t "${JBANG_DIR:-$HOME/.jbang}"/cache/isula-launcher/app-*.jsa 2>/dev/null | head -n1 || true)
 
 # ---------------------------------------------------------------------------------------------
 # The commands
 # ---------------------------------------------------------------------------------------------
-declare -A cmd=() label=()
+declare -A cmd=() label=() prep=()
 names=()
-add() { # NAME LABEL COMMAND
+fresh="rm -rf $(q "$o") && mkdir -p $(q "$o")"
+add() { # NAME LABEL COMMAND [PREPARE]: PREPARE runs untimed before each run (default: empty $o)
   names+=("$1")
   label[$1]=$2
   cmd[$1]=$3
+  prep[$1]=${4:-$fresh}
 }
 if on export || on split; then
   add U "umoci unpack -> /dev/shm" \
     "umoci unpack ${umoci_flags[*]} --image $(q "$oci:v4") $(q "$o/unpacked") > /dev/null"
 fi
 if on export; then
+  add UR "umoci raw unpack -> /dev/shm" \
+    "umoci raw unpack ${umoci_flags[*]} --image $(q "$oci:v4") $(q "$o/raw") > /dev/null"
   add G "cat gzip layers | gzip -dc" "cat$cat_gz | gzip -dc > /dev/null"
+  add IG "cat gzip layers | igzip -dc" "cat$cat_gz | igzip -dc > /dev/null"
   add P "cat gzip layers | pigz -dc" "cat$cat_gz | pigz -dc > /dev/null"
   add Z "cat zstd layers | zstd -dc" "cat$cat_zst | zstd -dc > /dev/null"
   add E "export@isula oci (gzip)" "$(jbang_cmd export@isula -q "oci:$oci:v4" "$o/rootfs.tar")"
@@ -366,6 +419,9 @@ if on import; then
   add PZ "pigz -p2 -6 -c rootfs.tar" "pigz -p2 -6 -c $(q "$rootfs_tar") > /dev/null"
   add GZ6 "gzip -6 -c rootfs.tar" "gzip -6 -c $(q "$rootfs_tar") > /dev/null"
   add ZC "zstd -3 -T2 -c rootfs.tar" "zstd -q -3 -T2 -c $(q "$rootfs_tar") > /dev/null"
+  add UA "umoci raw add-layer rootfs.tar" \
+    "umoci raw add-layer --image $(q "$o/ua:t") $(q "$rootfs_tar") > /dev/null" \
+    "$fresh && umoci init --layout $(q "$o/ua") && umoci new --image $(q "$o/ua:t")"
   add I "import@isula --compress gzip" \
     "$(jbang_cmd import@isula -q "$rootfs_tar" -o "oci:$o/imported:t" --compress gzip) > /dev/null"
   add IJ "plain java import gzip" \
@@ -428,7 +484,11 @@ if on storage; then
   add_storage_commands
 fi
 if on startup; then
+  add JV "java -version" "$(q "$java_bin") -version 2> /dev/null"
   add H "export@isula --help" "$(jbang_cmd export@isula --help) > /dev/null"
+  if [ -n "$isula_cmd" ]; then
+    add HI "isula export --help (installed)" "$isula_cmd export --help > /dev/null"
+  fi
   add HN "export@isula --help, JBang JVM" "ISULA_JBANG_FAST=0 $(jbang_cmd export@isula --help) > /dev/null"
   add HJ "plain java export --help" "$(java_cmd export --help) > /dev/null"
   add E0 "export@isula tiny image" "$(jbang_cmd export@isula -q "$tiny" "$o/tiny.tar")"
@@ -464,7 +524,10 @@ fi
 declare -A t=() tmin=()
 others=0
 if ((${#names[@]})); then
-  hf=(hyperfine --style basic --prepare "rm -rf $(q "$o") && mkdir -p $(q "$o")")
+  hf=(hyperfine --style basic)
+  for n in "${names[@]}"; do # one --prepare per command, in the order of the commands
+    hf+=(--prepare "${prep[$n]}")
+  done
   for n in "${names[@]}"; do
     hf+=(-n "$n" "${cmd[$n]}")
   done
@@ -553,13 +616,16 @@ fi
 # ---------------------------------------------------------------------------------------------
 misses=0
 missed=()
-figure() { # NAME OURS BASE [TARGET]
+fig_ratio=""
+figure() { # NAME OURS BASE [TARGET]: one line; sets fig_ratio (empty when not measured)
   local name=$1 a=$2 b=$3 target=${4:-} ratio rmin verdict
+  fig_ratio=""
   [ -n "${t[$a]:-}" ] && [ -n "${t[$b]:-}" ] || return 0
   ratio=$(awk -v a="${t[$a]}" -v b="${t[$b]}" 'BEGIN { printf "%.2f", a / b }')
   rmin=$(awk -v a="${tmin[$a]}" -v b="${tmin[$b]}" 'BEGIN { printf "%.2f", a / b }')
+  fig_ratio=$ratio
   if [ -n "$target" ]; then
-    if awk -v r="$ratio" -v x="$target" 'BEGIN { exit !(r <= x) }'; then
+    if le "$ratio" "$target"; then
       verdict="target <= $target: PASS"
     else
       verdict="target <= $target: MISS"
@@ -573,26 +639,105 @@ figure() { # NAME OURS BASE [TARGET]
     "$name" "$ratio" "$a" "${label[$a]}" "${t[$a]}" "$b" "${label[$b]}" "${t[$b]}" "$verdict" "$rmin"
 }
 
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; } # A <= B (decimal numbers)
+mb() { awk -v b="$1" 'BEGIN { printf "%.2f MB", b / 1000000 }'; }
+
+# The rows of issue 14's table, in its order: ID, group that measures it, what, peer or floor,
+# target. row_ours/row_peer/row_ratio/row_met are filled by the figures below (or stay "not
+# measured"); the table is printed at the very end.
+row_ids=(1 2 3 4 5 6 7 8 9 10a 10b)
+declare -A row_group=(
+  [1]=export [2]=export [3]=export [4]=import [5]=convert [6]=startup [7]=startup [8]=startup
+  [9]=scale [10a]=storage [10b]=storage)
+declare -A row_work=(
+  [1]="export, gzip layers" [2]="export, gzip layers" [3]="export, zstd layers"
+  [4]="import → gzip layer" [5]="convert oci → docker-archive"
+  [6]="\`./jbang export@isula --help\`" [7]="\`isula export --help\` (installed command)"
+  [8]="tiny export (\`samples/hello.tar\`) through \`./jbang\`"
+  [9]="export, synthetic image, -Xmx$heap" [10a]="export from containers-storage"
+  [10b]="export from containers-storage")
+declare -A row_peer_name=(
+  [1]="\`cat layers | igzip -dc\`" [2]="\`umoci raw unpack\`" [3]="\`cat layers | zstd -dc\`"
+  [4]="\`umoci raw add-layer\`" [5]="\`skopeo copy\`" [6]="\`java -version\`"
+  [7]="\`java -version\`" [8]="\`java -version\`" [9]="igzip floor"
+  [10a]="\`podman save\` + our export of the archive" [10b]="\`skopeo copy containers-storage: oci:\`")
+declare -A row_target=([1]=1.5 [2]=0.33 [3]=2.5 [4]=1.0 [5]=0.8 [6]=2.5 [7]=2.5 [8]=3 [9]=1.5
+  [10a]="" [10b]="")
+declare -A row_ours=() row_peer=() row_ratio=() row_met=()
+for id in "${row_ids[@]}"; do
+  row_ours[$id]="not measured"
+  row_peer[$id]=${row_peer_name[$id]}
+  row_ratio[$id]="—"
+  row_met[$id]="—"
+  if ! on "${row_group[$id]}"; then
+    row_ours[$id]="not measured (group ${row_group[$id]} not run)"
+  fi
+done
+row_record() { # ID OURS_SECS PEER_SECS RATIO [OURS_EXTRA] [PEER_EXTRA] [EXTRA_OK=1|0]
+  local id=$1 a=$2 b=$3 ratio=$4 ours_extra=${5:-} peer_extra=${6:-} extra_ok=${7:-1} target
+  target=${row_target[$id]}
+  row_ours[$id]=$(printf '%.3f s%s' "$a" "${ours_extra:+, $ours_extra}")
+  row_peer[$id]=$(printf '%s %.3f s%s' "${row_peer_name[$id]}" "$b" "${peer_extra:+, $peer_extra}")
+  row_ratio[$id]="$ratio×"
+  if [ -z "$target" ]; then
+    row_met[$id]="(information)"
+  elif le "$ratio" "$target" && ((extra_ok)); then
+    row_met[$id]=yes
+  else
+    row_met[$id]=NO
+  fi
+}
+row() { # ID NAME OURS BASE: the figure line, recorded as row ID of the table
+  local id=$1 name=$2 a=$3 b=$4
+  figure "$name" "$a" "$b" "${row_target[$id]}"
+  [ -n "$fig_ratio" ] || return 0
+  row_record "$id" "${t[$a]}" "${t[$b]}" "$fig_ratio"
+}
+
 if ((${#names[@]})); then
   echo
   echo "== figures (ratio of mean wall-clock times; same run, same repetitions)"
+  echo "-- the rows of issue 14's table:"
+  row 1 export_vs_igzip E IG
+  row 2 export_vs_umoci_raw E UR
+  row 3 export_zstd EZ Z
+  row 4 import_vs_umoci_add_layer I UA
+  if [ -n "${row_ratio[4]#—}" ] && [ -n "$size_ours" ]; then
+    size_ok=0
+    ((size_ours > size_gz6)) || size_ok=1
+    row_record 4 "${t[I]}" "${t[UA]}" "$fig_ratio" "layer $(mb "$size_ours")" \
+      "layer $(mb "$size_umoci"); \`gzip -6\` $(mb "$size_gz6")" "$size_ok"
+    if ((size_ok)); then
+      echo "import_layer_size ours $size_ours bytes <= gzip -6 $size_gz6 bytes: PASS" \
+        "(umoci raw add-layer $size_umoci)"
+    else
+      echo "import_layer_size ours $size_ours bytes > gzip -6 $size_gz6 bytes: MISS" \
+        "(umoci raw add-layer $size_umoci)"
+      misses=$((misses + 1))
+      missed+=(import_layer_size)
+    fi
+  fi
+  if on convert; then
+    if ((convert_ok)); then
+      row 5 convert C SK
+    else
+      echo "convert: not available (./jbang convert@isula does not resolve yet)"
+      row_ours[5]="not measured (convert@isula does not resolve)"
+    fi
+  fi
+  row 6 help_vs_java_version H JV
+  row 7 isula_help_vs_java_version HI JV
+  row 8 tiny_export_vs_java_version E0 JV
+  row 10a store_export_vs_podman_save CS CSP
+  row 10b store_export_vs_skopeo_copy CS CSK
+  echo "-- more (targets of issue 5):"
   figure export_gzip E G 1.30
-  figure export_vs_umoci E U 0.33
-  figure export_zstd EZ Z 1.50
+  figure export_vs_umoci E U
   figure import_gzip I PZ 1.10
   figure import_gzip_vs_gzip6 I GZ6 0.50
   figure import_zstd IZ ZC 1.30
-  if on convert; then
-    if ((convert_ok)); then
-      figure convert C SK 0.50
-    else
-      echo "convert: not available (./jbang convert@isula does not resolve yet)"
-    fi
-  fi
   figure split_dir S U 0.50
   figure registry_export RX RS
-  figure store_export_vs_podman_save CS CSP
-  figure store_export_vs_skopeo_copy CS CSK
   echo "-- the same on plain java (no JBang, no CDS):"
   figure export_gzip_java EJ G
   figure export_vs_umoci_java EJ U
@@ -609,7 +754,7 @@ if ((${#names[@]})); then
   if on startup; then
     echo
     echo "== start-up (mean / min seconds)"
-    for n in H HN HJ E0 E0N E0K E0J E0C; do
+    for n in JV H HI HN HJ E0 E0N E0K E0J E0C; do
       [ -n "${t[$n]:-}" ] || continue
       printf 'startup_%s %.3fs min %.3fs  (%s)\n' "$n" "${t[$n]}" "${tmin[$n]}" "${label[$n]}"
     done
@@ -629,6 +774,8 @@ fi
 # imported through the launcher with a small heap; time per GiB and peak RSS.
 # ---------------------------------------------------------------------------------------------
 scale_fail=0
+declare -A scale_t=() scale_n=() scale_rss=() scale_layout=()
+big=0
 ensure_synthetic() { # MIB -> prints the OCI layout
   local mib=$1 files key dir tmp
   files=$((mib * 100000 / 1024))
@@ -669,6 +816,19 @@ scale_run() { # TITLE MIB BYTES|@FILE COMMAND... : prints one line; fails loudly
     printf "scale_%s_%dm time=%.2fs per_gib=%.2fs/GiB peak_rss=%sMiB (-Xmx%s; %.0f MiB of tar)\n",
       t, m, s, s / (b / 1073741824), r, h, b / 1048576 }'
   printf '%s %s %s %s\n' "$title" "$mib" "$secs" "$bytes" >>"$scratch/scale.tsv"
+  scale_t[$title,$mib]=$(awk -v a="${scale_t[$title,$mib]:-0}" -v s="$secs" 'BEGIN { print a + s }')
+  scale_n[$title,$mib]=$((${scale_n[$title,$mib]:-0} + 1))
+  ((rss <= ${scale_rss[$title,$mib]:-0})) || scale_rss[$title,$mib]=$rss
+}
+scale_floor() { # MIB LAYOUT: `cat layers | igzip -dc` of the synthetic image, timed like the export
+  local mib=$1 layout=$2 secs
+  local -a blobs
+  mapfile -t blobs < <(layer_blobs "$layout" v1)
+  /usr/bin/time -f %e -o "$scratch/floor.time" sh -c 'cat "$@" | igzip -dc > /dev/null' sh "${blobs[@]}"
+  secs=$(tail -n1 "$scratch/floor.time")
+  printf 'scale_igzip_floor_%dm time=%.2fs (cat %d layers | igzip -dc)\n' "$mib" "$secs" "${#blobs[@]}"
+  scale_t[floor,$mib]=$(awk -v a="${scale_t[floor,$mib]:-0}" -v s="$secs" 'BEGIN { print a + s }')
+  scale_n[floor,$mib]=$((${scale_n[floor,$mib]:-0} + 1))
 }
 if on scale; then
   echo
@@ -677,10 +837,12 @@ if on scale; then
   : >"$scratch/scale.tsv"
   for mib in $scale_sizes; do
     syn=$(ensure_synthetic "$mib")
+    scale_layout[$mib]=$syn
     echo "synthetic $mib MiB: $(du -sm "$syn" | cut -f1) MiB of gzip layers," \
       "$(find "$syn/blobs" -type f | wc -l) blobs"
     for ((r = 1; r <= scale_runs; r++)); do
       rm -rf "$o" && mkdir -p "$o"
+      scale_floor "$mib" "$syn"
       scale_run export "$mib" "@$o/syn.tar" "$jbang" export@isula -q "oci:$syn:v1" "$o/syn.tar"
       [ -s "$o/syn.tar" ] || continue
       bytes=$(stat -c %s "$o/syn.tar")
@@ -707,6 +869,26 @@ if on scale; then
         print line
       }
     }'
+  # Row 9: the export of the largest size against its igzip floor (mean of --scale-runs runs).
+  big=0
+  for mib in $scale_sizes; do ((mib <= big)) || big=$mib; done
+  if [ -n "${scale_n[export,$big]:-}" ] && [ -n "${scale_n[floor,$big]:-}" ]; then
+    a=$(awk -v s="${scale_t[export,$big]}" -v n="${scale_n[export,$big]}" 'BEGIN { print s / n }')
+    b=$(awk -v s="${scale_t[floor,$big]}" -v n="${scale_n[floor,$big]}" 'BEGIN { print s / n }')
+    r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
+    files=$((big * 100000 / 1024))
+    row_work[9]="export, $big MiB / $((files / 1000))k files, \`-Xmx$heap\`"
+    row_record 9 "$a" "$b" "$r" "peak RSS ${scale_rss[export,$big]} MiB"
+    if [ "${row_met[9]}" = yes ]; then
+      verdict="target <= ${row_target[9]}: PASS"
+    else
+      verdict="target <= ${row_target[9]}: MISS"
+      misses=$((misses + 1))
+      missed+=(scale_export_vs_igzip)
+    fi
+    printf 'scale_export_vs_igzip ratio=%s (export %d MiB %.2fs, peak RSS %s MiB / igzip floor %.2fs) %s\n' \
+      "$r" "$big" "$a" "${scale_rss[export,$big]}" "$b" "$verdict"
+  fi
   if ((scale_fail)); then
     echo "!! FAIL: a scale run failed with -Xmx$heap (see above)"
   fi
@@ -718,6 +900,10 @@ fi
 # ---------------------------------------------------------------------------------------------
 declare -A prof_args=(
   [export_gzip]="export -q oci:$oci:v4 $o/rootfs.tar"
+  [export_vs_igzip]="export -q oci:$oci:v4 $o/rootfs.tar"
+  [export_vs_umoci_raw]="export -q oci:$oci:v4 $o/rootfs.tar"
+  [import_vs_umoci_add_layer]="import -q $rootfs_tar -o oci:$o/imported:t --compress gzip"
+  [import_layer_size]="import -q $rootfs_tar -o oci:$o/imported:t --compress gzip"
   [export_vs_umoci]="export -q oci:$oci:v4 $o/rootfs.tar"
   [export_zstd]="export -q oci:$ociz:v4 $o/rootfs.tar"
   [import_gzip]="import -q $rootfs_tar -o oci:$o/imported:t --compress gzip"
@@ -726,6 +912,11 @@ declare -A prof_args=(
   [convert]="convert -q oci:$oci:v4 docker-archive:$o/converted.tar:bench:v4"
   [split_dir]="export -q --split --rootfs-format dir oci:$oci:v4 $o/split"
 )
+declare -A prof_jvm=() # extra JVM options of a profile
+if [ -n "${scale_layout[$big]:-}" ]; then
+  prof_args[scale_export_vs_igzip]="export -q oci:${scale_layout[$big]}:v1 $o/syn.tar"
+  prof_jvm[scale_export_vs_igzip]="-Xmx$heap"
+fi
 profile_one() { # TITLE ARGS...
   local title=$1 rec jfc
   shift
@@ -735,11 +926,12 @@ profile_one() { # TITLE ARGS...
     -e '/"jdk.NativeMethodSample"/,/<\/event>/ s|>[0-9]+ ms<|>2 ms<|' \
     "$jdk_home/lib/jfr/profile.jfc" >"$jfc"
   echo
-  echo "== profile ($title): plain java $* under JFR" | sed -e "s|$scratch|\$SCRATCH|g" -e "s|$image|\$IMG|g"
+  echo "== profile ($title): plain java ${prof_jvm[$title]:+${prof_jvm[$title]} }$* under JFR" | sed -e "s|$scratch|\$SCRATCH|g" -e "s|$image|\$IMG|g"
   rm -rf "$o" && mkdir -p "$o"
   local TIMEFORMAT='%R s wall, %U s user, %S s sys (JFR on)'
   {
-    time "$java_bin" "${jvm_opts[@]}" "-XX:StartFlightRecording=filename=$rec,settings=$jfc" \
+    # shellcheck disable=SC2086 # prof_jvm holds options without spaces
+    time "$java_bin" "${jvm_opts[@]}" ${prof_jvm[$title]:-} "-XX:StartFlightRecording=filename=$rec,settings=$jfc" \
       -cp "$classpath" "$main_class" "$@" >/dev/null
   } 2>&1 | grep -v '\[jfr,startup\]' || true
   jfr_hot "$jfr_bin" "$rec"
@@ -749,6 +941,7 @@ if [ "$profile" = yes ]; then
   for f in export_gzip:E export_zstd:EZ import_gzip:I import_zstd:IZ convert:C split_dir:S; do
     [ -z "${t[${f#*:}]:-}" ] || to_profile+=("${f%:*}")
   done
+  [ -z "${prof_args[scale_export_vs_igzip]:-}" ] || to_profile+=(scale_export_vs_igzip)
 elif [ "$profile" = auto ]; then
   to_profile=("${missed[@]}")
 fi
@@ -766,4 +959,42 @@ for f in "${to_profile[@]}"; do
   profile_one "$f" $a
 done
 rm -rf "$o"
+
+# ---------------------------------------------------------------------------------------------
+# Issue 14's table: one line per row, then the same as markdown (for docs/performance.md).
+# ---------------------------------------------------------------------------------------------
+echo
+echo "== issue 14 table (mean wall-clock seconds, same run; ratio = ours / peer or floor)"
+for id in "${row_ids[@]}"; do
+  target="—"
+  [ -z "${row_target[$id]}" ] || target="<= ${row_target[$id]}×"
+  [ "$id" != 4 ] || target+=", layer <= gzip -6's"
+  printf 'row %-3s %s | ours %s | %s | ratio %s | target %s | met: %s\n' "$id" "${row_work[$id]}" \
+    "${row_ours[$id]}" "${row_peer[$id]}" "${row_ratio[$id]}" "$target" "${row_met[$id]}" | tr -d '`'
+done
+echo
+echo "markdown ($(date -u +%Y-%m-%d), $(nproc) cores, $runs runs; load average $(cut -d' ' -f1-3 /proc/loadavg);" \
+  "other processes used ${others} % of the CPU while timing):"
+echo
+echo "| # | work | ours | peer / floor | ratio | target | met |"
+echo "|---|---|---|---|---|---|---|"
+for id in "${row_ids[@]}"; do
+  target="—"
+  [ -z "${row_target[$id]}" ] || target="≤ ${row_target[$id]}×"
+  [ "$id" != 4 ] || target+=", layer ≤ \`gzip -6\`'s"
+  [ "$id" != 9 ] || target+=", memory as now"
+  peer=${row_peer[$id]//|/\\|} # a | inside a cell ends it
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$id" "${row_work[$id]}" "${row_ours[$id]}" \
+    "$peer" "${row_ratio[$id]}" "$target" "${row_met[$id]}"
+done
+n_met=0 n_missed=0 n_unmeasured=0
+for id in "${row_ids[@]}"; do
+  case ${row_met[$id]} in
+    yes) n_met=$((n_met + 1)) ;;
+    NO) n_missed=$((n_missed + 1)) ;;
+    —) n_unmeasured=$((n_unmeasured + 1)) ;;
+  esac
+done
+echo
+echo "issue 14 rows: $n_met met, $n_missed missed, $n_unmeasured not measured"
 ((scale_fail == 0)) || exit 1

@@ -26,7 +26,7 @@ as_root() {
 ensure_tools() {
   local missing=() pair cmd pkg
   for pair in mmdebstrap:mmdebstrap umoci:umoci skopeo:skopeo hyperfine:hyperfine pigz:pigz \
-    zstd:zstd jq:jq setfattr:attr gzip:gzip tar:tar python3:python3 bc:bc; do
+    zstd:zstd igzip:isal jq:jq setfattr:attr gzip:gzip tar:tar python3:python3 bc:bc; do
     cmd=${pair%%:*}
     pkg=${pair#*:}
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
