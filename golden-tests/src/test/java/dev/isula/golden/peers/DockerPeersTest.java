@@ -7,17 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isula.golden.CliRun;
 import dev.isula.golden.SampleImages;
 import dev.isula.toolkit.api.IsulaException;
+import dev.isula.toolkit.compress.Compression;
+import dev.isula.toolkit.hash.Digest;
 import dev.isula.toolkit.tar.EntryType;
 import dev.isula.toolkit.tar.TarEntry;
 import dev.isula.toolkit.tar.TarReader;
+import dev.isula.toolkit.testing.TestImage;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +37,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -404,6 +411,59 @@ class DockerPeersTest {
           JSON.writeValueAsString(written.path("config")),
           s);
       assertLoadedAs(name, written, "import --rootfs of " + s);
+    }
+  }
+
+  /**
+   * A one-layer docker-archive whose layer is stored in {@code c} (the toolkit writes no bzip2:
+   * commons-compress does).
+   */
+  private static Path encodedArchive(Path file, Compression c, String tag) throws IOException {
+    byte[] tar = SampleImages.byName("hello").image().tars().get(0);
+    ByteArrayOutputStream bo = new ByteArrayOutputStream();
+    try (OutputStream o =
+        c == Compression.BZIP2 ? new BZip2CompressorOutputStream(bo) : c.compress(bo, -1, 1)) {
+      o.write(tar);
+    }
+    ObjectNode config = JSON.createObjectNode();
+    config.put("architecture", "amd64").put("os", "linux").put("created", "2020-01-01T00:00:00Z");
+    config.putObject("config").putArray("Cmd").add("/bin/hello");
+    config
+        .putObject("rootfs")
+        .put("type", "layers")
+        .putArray("diff_ids")
+        .add(Digest.sha256(tar).toString());
+    config.putArray("history").addObject().put("created", "2020-01-01T00:00:00Z");
+    byte[] configBytes = JSON.writeValueAsBytes(config);
+    String configName = Digest.sha256(configBytes).hex() + ".json";
+    ObjectNode entry = JSON.createObjectNode();
+    entry.put("Config", configName);
+    entry.putArray("RepoTags").add(tag);
+    entry.putArray("Layers").add("layer/layer.tar");
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put("layer/layer.tar", bo.toByteArray());
+    files.put(configName, configBytes);
+    files.put("manifest.json", JSON.writeValueAsBytes(JSON.createArrayNode().add(entry)));
+    TestImage.writeTar(file, files);
+    return file;
+  }
+
+  /**
+   * docker 20.10.24 loads layers in every encoding, as {@code check --for docker} says, while
+   * {@code check} for iSulad refuses all but plain tar and gzip.
+   */
+  @Test
+  void dockerLoadsEveryLayerEncodingAsCheckSays() throws IOException {
+    for (Compression c : Compression.values()) {
+      Path archive =
+          encodedArchive(dir.resolve("enc-" + c.id() + ".tar"), c, "enc/" + c.id() + ":1");
+      CliRun docker = CliRun.isula("check", "-q", "--for", "docker", archive.toString());
+      assertEquals(0, docker.exitCode(), docker::toString);
+      assertEquals("enc/" + c.id() + ":1", load(archive), c.id());
+      assertLoadedAs("enc/" + c.id() + ":1", archiveConfig(archive), c.id() + " layer");
+      CliRun isulad = CliRun.isula("check", "-q", "--for", "isulad", archive.toString());
+      boolean isuladReads = c == Compression.NONE || c == Compression.GZIP;
+      assertEquals(isuladReads ? 0 : 1, isulad.exitCode(), isulad::toString);
     }
   }
 
