@@ -8,6 +8,7 @@ import dev.isula.toolkit.testing.TestImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +62,26 @@ class ImportOfAnImageArchiveTest {
         importAndWarnings(docker25, Files.readAllBytes(docker25)));
     assertEquals(
         List.of(warning(gz, "docker-archive")), importAndWarnings(gz, Files.readAllBytes(docker)));
+  }
+
+  /** On standard input the archive is read once, and still recognised. */
+  @Test
+  void onStandardInputToo() throws Exception {
+    Path docker = IMG.writeDockerArchive(tmp.resolve("stdin-docker.tar"), "a:1");
+    Path out = tmp.resolve("from-stdin.tar");
+    Isula.Run run =
+        Isula.subprocess(
+            tmp, Map.of(), docker, "import", "-q", "-o", "docker-archive:" + out + ":i:1", "-");
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals(
+        List.of(
+            "warning: standard input is itself an image archive (docker-archive); imported its"
+                + " files as a root filesystem, as docker import does. To read the image, use"
+                + " 'load' (into the store) or 'export' (its flattened root filesystem)"),
+        run.errLines().stream().filter(l -> !l.startsWith("WARNING:")).toList(),
+        run::toString);
+    assertArrayEquals(
+        Files.readAllBytes(docker), WrittenImage.readDockerArchive(out).layers().get(0).tar());
   }
 
   @Test
