@@ -60,13 +60,34 @@ public final class RootfsLayers {
       Consumer<String> warn,
       LongConsumer progress)
       throws IOException, IsulaException {
+    return build(source, compression, threads, warn, progress, null);
+  }
+
+  /** Most regular files at the top of a tarball that {@code rootFiles} is given. */
+  public static final int MAX_ROOT_FILES = 256;
+
+  /**
+   * As {@link #build(String, Compression, int, Consumer, LongConsumer)}; for a tarball, also adds
+   * to {@code rootFiles} (when not null) the names of the regular files at its top level (up to
+   * {@link #MAX_ROOT_FILES}), so that the caller can tell whether the "rootfs" is in fact an image
+   * archive, without a second read.
+   */
+  public static TempBlob build(
+      String source,
+      Compression compression,
+      int threads,
+      Consumer<String> warn,
+      LongConsumer progress,
+      Set<String> rootFiles)
+      throws IOException, IsulaException {
     if (source.equals("-")) {
       return fromTar(
           new CountingInputStream(System.in, progress),
           "standard input",
           compression,
           threads,
-          warn);
+          warn,
+          rootFiles);
     }
     Path path = Path.of(source);
     if (Files.isDirectory(path)) {
@@ -101,12 +122,17 @@ public final class RootfsLayers {
       throw new java.nio.file.NoSuchFileException(source);
     }
     try (InputStream in = new CountingInputStream(Files.newInputStream(path), progress)) {
-      return fromTar(in, source, compression, threads, warn);
+      return fromTar(in, source, compression, threads, warn, rootFiles);
     }
   }
 
   private static TempBlob fromTar(
-      InputStream raw, String what, Compression compression, int threads, Consumer<String> warn)
+      InputStream raw,
+      String what,
+      Compression compression,
+      int threads,
+      Consumer<String> warn,
+      Set<String> rootFiles)
       throws IOException, IsulaException {
     InputStream in;
     try {
@@ -148,6 +174,12 @@ public final class RootfsLayers {
           }
           seen.add(name);
           count++;
+          if (rootFiles != null
+              && e.type() == EntryType.FILE
+              && name.indexOf('/') < 0
+              && rootFiles.size() < MAX_ROOT_FILES) {
+            rootFiles.add(name);
+          }
         }
         in.transferTo(copy); // trailing zero blocks and padding, unchanged
         if (reader.endMarkerMissing()) {

@@ -20,8 +20,27 @@ public final class Probe implements Closeable {
   private Set<String> names;
   private boolean unreadable;
 
+  private final boolean listed;
+
   public Probe(Path path) {
     this.path = path;
+    this.listed = false;
+  }
+
+  private Probe(Path path, Set<String> topLevelFiles) {
+    this.path = path;
+    this.names = Set.copyOf(topLevelFiles);
+    this.listed = true;
+  }
+
+  /**
+   * A probe of an archive that was already read through by someone else, who noted the regular
+   * files at its top level: detection sees an archive (never a directory) holding those files.
+   *
+   * @param path what was read ({@code -} for standard input); only for messages
+   */
+  public static Probe ofArchiveFiles(Path path, Set<String> topLevelFiles) {
+    return new Probe(path, topLevelFiles);
   }
 
   public Path path() {
@@ -29,7 +48,7 @@ public final class Probe implements Closeable {
   }
 
   public boolean isDirectory() {
-    return Files.isDirectory(path);
+    return !listed && Files.isDirectory(path);
   }
 
   /** True if the directory or archive contains this file (e.g. {@code manifest.json}). */

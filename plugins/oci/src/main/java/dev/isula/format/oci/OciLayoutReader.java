@@ -87,11 +87,21 @@ final class OciLayoutReader {
     Descriptor chosen = choose(all, transport, path, selector, platform, where, resolver);
     List<String> names = new ArrayList<>();
     String ref = chosen.annotations().get(REF_NAME);
-    if (ref != null) {
+    if (ref != null && namesAnImage(ref)) {
       names.add(ref);
     }
     return new ManifestResolver(d -> blob(tree, where, d), imageName)
         .resolve(chosen, platform, names);
+  }
+
+  /**
+   * Whether a ref name is an image name ({@code app:1}, {@code example.org/ns/app}) rather than
+   * only a tag within the layout ({@code v3}, {@code latest}): the image-spec's layout examples use
+   * it as a tag, and skopeo never turns it into a repository name ({@code skopeo copy oci:DIR:v3
+   * docker-archive:x.tar} writes no RepoTags), so a bare component names no image.
+   */
+  static boolean namesAnImage(String ref) {
+    return ref.indexOf('/') >= 0 || ref.indexOf(':') >= 0 || ref.indexOf('@') >= 0;
   }
 
   private static Descriptor choose(

@@ -15,12 +15,18 @@ import dev.isula.toolkit.image.MediaTypes;
 import dev.isula.toolkit.image.Platform;
 import dev.isula.toolkit.json.Json;
 import dev.isula.toolkit.rootfs.RootfsLayers;
+import dev.isula.toolkit.spi.FormatRegistry;
 import dev.isula.toolkit.spi.ImageFormat;
 import dev.isula.toolkit.spi.ImageSource;
 import dev.isula.toolkit.spi.Probe;
 import dev.isula.toolkit.spi.ReadOptions;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * {@code rootfs:PATH}: a root filesystem (tarball in any common compression, a directory, or {@code
@@ -62,14 +68,17 @@ public final class RootfsFormat implements ImageFormat {
     if (reference.isEmpty()) {
       throw new UsageException("rootfs: missing path (a tarball, a directory, or -)");
     }
+    Set<String> rootFiles = new TreeSet<>();
     TempBlob blob =
         RootfsLayers.build(
             reference,
             options.layerCompression(),
             options.threads(),
             options.log(),
-            options.progress());
+            options.progress(),
+            rootFiles);
     try {
+      warnIfImageArchive(reference, rootFiles, options.log());
       Platform p = options.platform();
       String created = ImageTimes.created();
       ObjectNode c = JsonNodeFactory.instance.objectNode();
@@ -115,6 +124,36 @@ public final class RootfsFormat implements ImageFormat {
     } catch (IsulaException | RuntimeException e) {
       blob.close();
       throw e;
+    }
+  }
+
+  /**
+   * A tarball whose top level is an image archive (a docker-archive's manifest.json, an OCI
+   * layout's index.json and oci-layout, as the installed formats recognise them) is imported as the
+   * files it holds, as {@code docker import} and {@code isula import} do; but the user most likely
+   * meant to read the image: one warning line says so.
+   */
+  private void warnIfImageArchive(String reference, Set<String> rootFiles, Consumer<String> log)
+      throws IOException, IsulaException {
+    if (rootFiles.isEmpty()) {
+      return;
+    }
+    List<String> formats = new ArrayList<>();
+    try (Probe probe = Probe.ofArchiveFiles(Path.of(reference), rootFiles)) {
+      for (ImageFormat f : FormatRegistry.load().formats()) {
+        if (!f.id().equals(id()) && f.detect(probe)) {
+          formats.add(f.id());
+        }
+      }
+    }
+    if (!formats.isEmpty()) {
+      log.accept(
+          "warning: "
+              + (reference.equals("-") ? "standard input" : reference)
+              + " is itself an image archive ("
+              + String.join(", ", formats)
+              + "); imported its files as a root filesystem, as docker import does. To read the"
+              + " image, use 'load' (into the store) or 'export' (its flattened root filesystem)");
     }
   }
 
