@@ -10,6 +10,7 @@ import dev.isula.toolkit.store.ImageStore;
 import dev.isula.toolkit.store.ImageStores;
 import dev.isula.toolkit.store.StoredImage;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -65,7 +66,13 @@ final class LoadCommand implements Callable<Integer> {
       for (String one : parsed.format().list(parsed.rest())) {
         try (ImageSource source = parsed.format().open(one, read)) {
           Image image = source.image();
-          for (String name : image.names()) {
+          // a layout's bare ref name (oci:DIR:v3) names nothing when copied, but, as in podman
+          // load, the image it tags is loaded under it
+          List<String> names =
+              image.names().isEmpty() && image.layoutTag() != null
+                  ? List.of(image.layoutTag())
+                  : image.names();
+          for (String name : names) {
             // names come from the archive here, not from the command line: bad input, not usage
             if (!dev.isula.toolkit.image.ImageName.isValid(name)) {
               throw new dev.isula.toolkit.api.InvalidImageException(
@@ -75,13 +82,12 @@ final class LoadCommand implements Callable<Integer> {
                       + "' in the archive");
             }
           }
-          StoredImage stored = store.put(image, image.names(), write);
-          if (image.names().isEmpty()) {
+          StoredImage stored = store.put(image, names, write);
+          if (names.isEmpty()) {
             out.println("Loaded image ID: " + stored.id());
           }
           for (String name : stored.names()) {
-            if (image.names().stream()
-                .anyMatch(n -> dev.isula.toolkit.image.ImageName.same(n, name))) {
+            if (names.stream().anyMatch(n -> dev.isula.toolkit.image.ImageName.same(n, name))) {
               out.println("Loaded image: " + name);
             }
           }

@@ -17,6 +17,7 @@ import java.util.Objects;
 public final class Image {
   private final String source;
   private final List<String> names;
+  private final String layoutTag;
   private final byte[] configBytes;
   private final Digest configDigest;
   private final ObjectNode config;
@@ -27,6 +28,7 @@ public final class Image {
   private Image(Builder b) {
     this.source = Objects.requireNonNull(b.source, "source");
     this.names = List.copyOf(b.names);
+    this.layoutTag = b.layoutTag;
     this.configBytes = Objects.requireNonNull(b.configBytes, "config").clone();
     this.configDigest = Digest.sha256(configBytes);
     this.config = b.config;
@@ -47,6 +49,27 @@ public final class Image {
   /** Names the source gave it (RepoTags, ref names); may be empty. */
   public List<String> names() {
     return names;
+  }
+
+  /**
+   * A tag the source gave the image without naming a repository (an OCI layout's ref name {@code
+   * v3}), or null. It is not one of {@link #names()}: copied elsewhere, the image is unnamed, as
+   * skopeo copies it. A local store names the loaded image after it ({@code v3:latest}), as {@code
+   * podman load} does.
+   */
+  public String layoutTag() {
+    return layoutTag;
+  }
+
+  /** The same image with a {@link #layoutTag()}. */
+  public Image withLayoutTag(String tag) {
+    Builder b = builder().source(source).names(names).layoutTag(tag);
+    b.configBytes = configBytes.clone();
+    b.config = config;
+    b.manifestBytes = manifestBytes;
+    b.manifestMediaType = manifestMediaType;
+    layers.forEach(b::addLayer);
+    return b.build();
   }
 
   public byte[] configBytes() {
@@ -118,7 +141,12 @@ public final class Image {
    * @throws InvalidImageException if the config is not valid or its DiffIDs differ
    */
   public Image withConfig(byte[] newConfig) throws InvalidImageException {
-    Builder b = builder().source(source).names(names).config(newConfig, source + ": config");
+    Builder b =
+        builder()
+            .source(source)
+            .names(names)
+            .layoutTag(layoutTag)
+            .config(newConfig, source + ": config");
     List<Digest> ids = diffIds(b.config, source);
     if (ids.size() != layers.size()) {
       throw new InvalidImageException(source + ": new config lists a different number of layers");
@@ -145,7 +173,7 @@ public final class Image {
         throw new IllegalArgumentException("DiffID of layer " + (i + 1) + " changed");
       }
     }
-    Builder b = builder().source(source).names(names);
+    Builder b = builder().source(source).names(names).layoutTag(layoutTag);
     b.configBytes = configBytes.clone();
     b.config = config;
     b.manifestBytes = manifestBytes;
@@ -156,7 +184,7 @@ public final class Image {
 
   /** The same image under other names. */
   public Image withNames(List<String> newNames) {
-    Builder b = builder().source(source).names(newNames);
+    Builder b = builder().source(source).names(newNames).layoutTag(layoutTag);
     b.configBytes = configBytes.clone();
     b.config = config;
     b.manifestBytes = manifestBytes;
@@ -174,6 +202,7 @@ public final class Image {
   public static final class Builder {
     private String source;
     private final List<String> names = new ArrayList<>();
+    private String layoutTag;
     private byte[] configBytes;
     private ObjectNode config;
     private byte[] manifestBytes;
@@ -190,6 +219,12 @@ public final class Image {
     public Builder names(List<String> v) {
       names.clear();
       names.addAll(v);
+      return this;
+    }
+
+    /** See {@link Image#layoutTag()}. */
+    public Builder layoutTag(String v) {
+      layoutTag = v;
       return this;
     }
 

@@ -90,8 +90,9 @@ final class OciLayoutReader {
     if (ref != null && namesAnImage(ref)) {
       names.add(ref);
     }
-    return new ManifestResolver(d -> blob(tree, where, d), imageName)
-        .resolve(chosen, platform, names);
+    Image image =
+        new ManifestResolver(d -> blob(tree, where, d), imageName).resolve(chosen, platform, names);
+    return ref != null && !namesAnImage(ref) ? image.withLayoutTag(ref) : image;
   }
 
   /**
