@@ -63,13 +63,7 @@ public final class Image {
 
   /** The same image with a {@link #layoutTag()}. */
   public Image withLayoutTag(String tag) {
-    Builder b = builder().source(source).names(names).layoutTag(tag);
-    b.configBytes = configBytes.clone();
-    b.config = config;
-    b.manifestBytes = manifestBytes;
-    b.manifestMediaType = manifestMediaType;
-    layers.forEach(b::addLayer);
-    return b.build();
+    return renamed(names, tag);
   }
 
   public byte[] configBytes() {
@@ -184,7 +178,11 @@ public final class Image {
 
   /** The same image under other names. */
   public Image withNames(List<String> newNames) {
-    Builder b = builder().source(source).names(newNames).layoutTag(layoutTag);
+    return renamed(newNames, layoutTag);
+  }
+
+  private Image renamed(List<String> newNames, String tag) {
+    Builder b = builder().source(source).names(newNames).layoutTag(tag);
     b.configBytes = configBytes.clone();
     b.config = config;
     b.manifestBytes = manifestBytes;
