@@ -234,17 +234,7 @@ class DuplicatePathsPeersTest {
 
   private static Path gnuExtract(Path layer) throws IOException {
     Path out = dir("gnu");
-    Tools.run(
-        List.of(
-            "tar",
-            "--xattrs",
-            "--xattrs-include=*",
-            "--numeric-owner",
-            "-xpf",
-            layer.toString(),
-            "-C",
-            out.toString()),
-        scratch.root);
+    Tools.gnuTarExtract(layer, out, scratch.root);
     return out;
   }
 

@@ -9,8 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -113,7 +111,7 @@ final class RootfsTarDiff {
                 e.uid(),
                 e.gid(),
                 e.size(),
-                sha256(r.content()),
+                RootfsComparator.sha256(r.content()),
                 e.type() == EntryType.SYMLINK ? e.linkName() : "",
                 e.devMajor(),
                 e.devMinor(),
@@ -160,20 +158,5 @@ final class RootfsTarDiff {
       }
     }
     return out;
-  }
-
-  private static String sha256(InputStream in) throws IOException {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    byte[] buf = new byte[1 << 16];
-    int n;
-    while ((n = in.read(buf)) > 0) {
-      md.update(buf, 0, n);
-    }
-    return HexFormat.of().formatHex(md.digest());
   }
 }

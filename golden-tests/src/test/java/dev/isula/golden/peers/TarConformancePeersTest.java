@@ -161,17 +161,7 @@ class TarConformancePeersTest {
   @Test
   void gnuTarExtractsTheTreeAndTheComparisonSeesEveryChange() throws IOException {
     Path x = Files.createDirectories(scratch.resolve("guard"));
-    Tools.run(
-        List.of(
-            "tar",
-            "--xattrs",
-            "--xattrs-include=*",
-            "--numeric-owner",
-            "-xpf",
-            corpus.resolve("archives/gnutar-posix.tar").toString(),
-            "-C",
-            x.toString()),
-        scratch.root);
+    Tools.gnuTarExtract(corpus.resolve("archives/gnutar-posix.tar"), x, scratch.root);
     Path tree = corpus.resolve("tree");
     assertEquals(List.of(), TreeComparator.compare(tree, x, GNU), "GNU tar's extraction");
 
@@ -368,17 +358,7 @@ class TarConformancePeersTest {
     private Path gnu() throws IOException {
       if (gnu == null) {
         Path x = Files.createDirectories(work.resolve("gnu"));
-        Tools.run(
-            List.of(
-                "tar",
-                "--xattrs",
-                "--xattrs-include=*",
-                "--numeric-owner",
-                "-xpf",
-                archive.toString(),
-                "-C",
-                x.toString()),
-            scratch.root);
+        Tools.gnuTarExtract(archive, x, scratch.root);
         gnu = x;
       }
       return gnu;

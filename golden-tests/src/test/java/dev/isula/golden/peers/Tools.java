@@ -110,6 +110,25 @@ final class Tools {
     }
   }
 
+  /**
+   * GNU tar's own extraction of {@code archive} into {@code into} (as root: owners, devices and
+   * every xattr namespace kept), the reference the conformance and duplicate-path tests compare
+   * with; fails unless tar exits with 0.
+   */
+  static Result gnuTarExtract(Path archive, Path into, Path cwd) throws IOException {
+    return run(
+        List.of(
+            "tar",
+            "--xattrs",
+            "--xattrs-include=*",
+            "--numeric-owner",
+            "-xpf",
+            archive.toString(),
+            "-C",
+            into.toString()),
+        cwd);
+  }
+
   /** Runs {@code cmd} in {@code cwd} and fails unless it exits with 0. */
   static Result run(List<String> cmd, Path cwd) throws IOException {
     return run(cmd, cwd, Map.of(), DEFAULT_TIMEOUT);
