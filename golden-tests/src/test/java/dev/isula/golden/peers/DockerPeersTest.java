@@ -337,24 +337,26 @@ class DockerPeersTest {
     return a;
   }
 
+  /**
+   * Our {@code import} of {@code rootfs} with {@link #dashC}'s changes to docker-archive OUT:NAME.
+   */
+  private void ourImport(Path rootfs, Path out, String name) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "import", "-q", "--root", isulaRoot(), "-o", "docker-archive:" + out + ":" + name));
+    args.addAll(dashC("-c"));
+    args.add(rootfs.toString());
+    ok(CliRun.isula(args.toArray(String[]::new)));
+  }
+
   /** import -c -o docker-archive: loads with the config we wrote. */
   @Test
   void dockerLoadsOurImport() throws IOException {
     Path rootfs = dir.resolve("import-rootfs.tar");
     ok(CliRun.isula("export", "-q", "docker-archive:" + archives.get("hardlinks"), rootfs + ""));
     Path out = dir.resolve("imported.tar");
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "import",
-                "-q",
-                "--root",
-                isulaRoot(),
-                "-o",
-                "docker-archive:" + out + ":imported/x:2"));
-    args.addAll(dashC("-c"));
-    args.add(rootfs.toString());
-    ok(CliRun.isula(args.toArray(String[]::new)));
+    ourImport(rootfs, out, "imported/x:2");
     assertEquals("imported/x:2", load(out));
     JsonNode written = archiveConfig(out);
     assertEquals("b", envOf(written).get("A"), "the -c changes are in the config we wrote");
@@ -654,18 +656,7 @@ class DockerPeersTest {
     args.add("dimport/x:1");
     docker(args.toArray(String[]::new));
     Path out = dir.resolve("our-import.tar");
-    List<String> ours =
-        new ArrayList<>(
-            List.of(
-                "import",
-                "-q",
-                "--root",
-                isulaRoot(),
-                "-o",
-                "docker-archive:" + out + ":oimport/x:1"));
-    ours.addAll(dashC("-c"));
-    ours.add(rootfs.toString());
-    ok(CliRun.isula(ours.toArray(String[]::new)));
+    ourImport(rootfs, out, "oimport/x:1");
     JsonNode written = archiveConfig(out);
     assertLoadedAs("dimport/x:1", written, "docker import --change vs our import -c");
   }
