@@ -14,13 +14,17 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * A gzip writer that deflates 128 KiB blocks on several cores, the way pigz does: each block is
- * compressed independently with the previous 32 KiB of input as its dictionary and ends on a sync
- * flush, so the concatenated blocks form one ordinary deflate stream in one gzip member that any
- * gunzip reads. The output depends only on the input and the level, never on the thread count.
+ * A gzip writer that deflates blocks on several cores. With zlib (the default, see {@link
+ * GzipEncoders}) it works the way pigz does: each 128 KiB block is compressed independently with
+ * the previous 32 KiB of input as its dictionary and ends on a sync flush, so the concatenated
+ * blocks form one ordinary deflate stream in one gzip member that any gunzip reads. With libdeflate
+ * each 1 MiB block becomes a gzip member of its own (libdeflate has neither dictionaries nor
+ * flushes). The output depends only on the input, the level and the encoder, never on the thread
+ * count.
  */
 public final class ParallelGzipOutputStream extends OutputStream {
   static final int BLOCK = 128 * 1024;
+  static final int MEMBER_BLOCK = 1024 * 1024;
   private static final int DICTIONARY = 32 * 1024;
 
   private final OutputStream out;
@@ -29,21 +33,49 @@ public final class ParallelGzipOutputStream extends OutputStream {
   private final int maxPending;
   private final ArrayDeque<Future<byte[]>> pending = new ArrayDeque<>();
   private final CRC32 crc = new CRC32();
-  private byte[] block = new byte[BLOCK];
+
+  /** libdeflate, one member per block; null for zlib's single member */
+  private final GzipEncoders.MemberEncoder members;
+
+  private final int blockSize;
+  private byte[] block;
   private int filled;
   private byte[] dictionary;
   private long total;
+  private boolean submitted;
   private boolean closed;
 
   /**
-   * @param out where the gzip member goes; closed by {@link #close()}
+   * With the encoder the user chose ({@link GzipEncoders#choice()}).
+   *
+   * @param out where the gzip stream goes; closed by {@link #close()}
    * @param level deflate level 0-9
    * @param threads compression threads; 1 compresses on the caller's thread
    */
   public ParallelGzipOutputStream(OutputStream out, int level, int threads) throws IOException {
+    this(out, level, threads, GzipEncoders.choice());
+  }
+
+  /**
+   * @param out where the gzip stream goes; closed by {@link #close()}
+   * @param level deflate level 0-9
+   * @param threads compression threads; 1 compresses on the caller's thread
+   * @param encoder {@code zlib} or {@code libdeflate}
+   * @throws IOException when libdeflate is asked for and cannot be used here
+   */
+  public ParallelGzipOutputStream(OutputStream out, int level, int threads, String encoder)
+      throws IOException {
     if (level < 0 || level > 9) {
       throw new IllegalArgumentException("gzip level must be 0-9: " + level);
     }
+    this.members =
+        switch (encoder) {
+          case "zlib" -> null;
+          case "libdeflate" -> GzipEncoders.libdeflate();
+          default -> throw new IllegalArgumentException("unknown gzip encoder: " + encoder);
+        };
+    this.blockSize = members == null ? BLOCK : MEMBER_BLOCK;
+    this.block = new byte[blockSize];
     this.out = out;
     this.level = level;
     if (threads > 1) {
@@ -60,12 +92,18 @@ public final class ParallelGzipOutputStream extends OutputStream {
       this.pool = null;
       this.maxPending = 0;
     }
-    // gzip header: deflate, no flags, mtime 0, no extra flags, OS = Unix (deterministic)
-    out.write(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
+    if (members == null) {
+      // gzip header: deflate, no flags, mtime 0, no extra flags, OS = Unix (deterministic)
+      out.write(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
+    }
   }
 
   /** Which deflate runs, for {@code isula --version --verbose}. */
   public static String describe() {
+    return GzipEncoders.describe();
+  }
+
+  static String describeZlib() {
     return "zlib (java.util.zip), pigz-style 128 KiB blocks on up to "
         + Runtime.getRuntime().availableProcessors()
         + " threads";
@@ -80,18 +118,35 @@ public final class ParallelGzipOutputStream extends OutputStream {
   public void write(byte[] b, int off, int len) throws IOException {
     ensureOpen();
     while (len > 0) {
-      int n = Math.min(len, BLOCK - filled);
+      int n = Math.min(len, blockSize - filled);
       System.arraycopy(b, off, block, filled, n);
       filled += n;
       off += n;
       len -= n;
-      if (filled == BLOCK) {
+      if (filled == blockSize) {
         submit(false);
       }
     }
   }
 
   private void submit(boolean last) throws IOException {
+    submitted = true;
+    if (members != null) {
+      byte[] data = block;
+      int n = filled;
+      block = new byte[blockSize];
+      filled = 0;
+      total += n;
+      if (pool == null) {
+        out.write(members.member(data, n, level));
+        return;
+      }
+      pending.add(pool.submit(() -> members.member(data, n, level)));
+      while (pending.size() > maxPending) {
+        writeOldest();
+      }
+      return;
+    }
     byte[] data = block;
     int n = filled;
     byte[] dict = dictionary;
@@ -107,7 +162,7 @@ public final class ParallelGzipOutputStream extends OutputStream {
       System.arraycopy(data, 0, d, keep, n);
       dictionary = d;
     }
-    block = new byte[BLOCK];
+    block = new byte[blockSize];
     filled = 0;
     if (pool == null) {
       byte[] c = deflate(data, n, dict, last, level);
@@ -196,6 +251,16 @@ public final class ParallelGzipOutputStream extends OutputStream {
     }
     closed = true;
     try {
+      if (members != null) {
+        // the last block, or one empty member when there was no input at all
+        if (filled > 0 || !submitted) {
+          submit(true);
+        }
+        while (!pending.isEmpty()) {
+          writeOldest();
+        }
+        return;
+      }
       submit(true);
       while (!pending.isEmpty()) {
         writeOldest();
