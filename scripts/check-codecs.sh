@@ -2,7 +2,9 @@
 # Checks that the codec choice never changes output: the same image is imported (rootfs -> gzip
 # layer) and exported on every installed JDK (17: java.util.zip only; 22+: ISA-L inflate when
 # libisal2 is installed) and with the fallback forced (ISULA_INFLATE=java), and every run must give
-# the same bytes. Uses the jars of `mvn install` from the local Maven repository (via ./jbang's
+# the same bytes. The libdeflate gzip encoder (ISULA_DEFLATE=libdeflate) must give one layer on every
+# JDK that can run it (22+ with libdeflate0) and a one-line error, not zlib's bytes, on the others.
+# Uses the jars of `mvn install` from the local Maven repository (via ./jbang's
 # class path). Run by .ci/run; exits 1 on any difference.
 #
 # Usage: scripts/check-codecs.sh
@@ -49,6 +51,34 @@ for jdk in "${jdks[@]}"; do
       status=1
     fi
   done
+done
+# the libdeflate encoder: the same layer wherever it runs; where it cannot, exit 1 and say why
+first_fast=""
+for jdk in "${jdks[@]}"; do
+  run=$((run + 1))
+  d="$work/$run"
+  mkdir -p "$d"
+  if ISULA_DEFLATE=libdeflate "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" isula \
+    import -q "$work/rootfs.tar" -o "oci:$d/oci:t" --compress gzip >/dev/null 2>"$d/err"; then
+    layer=$(find "$d/oci/blobs" -type f -size +100k -exec sha256sum {} + | cut -c1-16 | sort | tr '\n' ' ')
+    echo "${jdk##*/} ISULA_DEFLATE=libdeflate: gzip layer $layer"
+    if [ "$layer" = "$first_layer" ]; then
+      echo "!! libdeflate wrote zlib's layer" >&2
+      status=1
+    elif [ -z "$first_fast" ]; then
+      first_fast=$layer
+    elif [ "$layer" != "$first_fast" ]; then
+      echo "!! differs from the first libdeflate run" >&2
+      status=1
+    fi
+  else
+    rc=$?
+    echo "${jdk##*/} ISULA_DEFLATE=libdeflate: exit $rc: $(cat "$d/err")"
+    if [ "$rc" != 1 ] || [ "$(wc -l <"$d/err")" != 1 ] || [ -e "$d/oci/index.json" ]; then
+      echo "!! expected exit 1, one line of error and no image" >&2
+      status=1
+    fi
+  fi
 done
 cmp -s "$work/rootfs.tar" "$work/1/out.tar" || echo "(export is a re-tarred rootfs: equal bytes are not expected, equal runs are)"
 exit $status
