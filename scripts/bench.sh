@@ -12,6 +12,8 @@
 #   4 import_vs_umoci_add_layer  ./jbang import@isula ROOTFS -o oci:D:t --compress gzip
 #                        vs  umoci raw add-layer ROOTFS (into a fresh `umoci init` + `umoci new`
 #                        layout, made untimed)  <= 1.0, and our layer no larger than gzip -6's
+#  4b import_libdeflate_vs_umoci_add_layer  the same with ISULA_DEFLATE=libdeflate (the encoder
+#                        the user chooses; zlib stays the default)  vs  the same  <= 1.0, size too
 #   5 convert           ./jbang convert@isula oci:L docker-archive:OUT  vs  skopeo copy      <= 0.8
 #   6 help_vs_java_version  ./jbang export@isula --help        vs  java -version             <= 2.5
 #   7 isula_help_vs_java_version  isula export --help (the command scripts/install-isula-command.sh
@@ -347,9 +349,12 @@ if on split; then
 fi
 # Row 4's sizes: the gzip layer our import writes, the one `umoci raw add-layer` writes and
 # `gzip -6` of the same tar (bytes; made once, untimed).
-size_ours="" size_umoci="" size_gz6=""
+size_ours="" size_umoci="" size_gz6="" size_fast=""
 if on import; then
   "$jbang" import@isula -q "$rootfs_tar" -o "oci:$scratch/sz-ours:t" --compress gzip >/dev/null
+  ISULA_DEFLATE=libdeflate "$jbang" import@isula -q "$rootfs_tar" -o "oci:$scratch/sz-fast:t" \
+    --compress gzip >/dev/null
+  size_fast=$(layer_blobs "$scratch/sz-fast" t | xargs stat -c %s | awk '{ s += $1 } END { print s }')
   umoci init --layout "$scratch/sz-umoci"
   umoci new --image "$scratch/sz-umoci:t"
   umoci raw add-layer --image "$scratch/sz-umoci:t" "$rootfs_tar" >/dev/null
@@ -357,8 +362,9 @@ if on import; then
   size_umoci=$(layer_blobs "$scratch/sz-umoci" t | xargs stat -c %s | awk '{ s += $1 } END { print s }')
   size_gz6=$(gzip -6 -c "$rootfs_tar" | wc -c)
   echo "gzip layer of rootfs.tar ($(stat -c %s "$rootfs_tar") bytes): import@isula $size_ours," \
-    "umoci raw add-layer $size_umoci, gzip -6 $size_gz6 bytes"
-  rm -rf "$scratch/sz-ours" "$scratch/sz-umoci"
+    "umoci raw add-layer $size_umoci, gzip -6 $size_gz6 bytes;" \
+    "ISULA_DEFLATE=libdeflate import@isula $size_fast"
+  rm -rf "$scratch/sz-ours" "$scratch/sz-umoci" "$scratch/sz-fast"
 fi
 # The plain `isula` command as scripts/install-isula-command.sh installs it (JBang's app installer),
 # installed first when it is not there; its directory goes first on PATH (it calls `jbang`).
@@ -424,6 +430,8 @@ if on import; then
     "$fresh && umoci init --layout $(q "$o/ua") && umoci new --image $(q "$o/ua:t")"
   add I "import@isula --compress gzip" \
     "$(jbang_cmd import@isula -q "$rootfs_tar" -o "oci:$o/imported:t" --compress gzip) > /dev/null"
+  add IL "import@isula --compress gzip, ISULA_DEFLATE=libdeflate" \
+    "env ISULA_DEFLATE=libdeflate $(jbang_cmd import@isula -q "$rootfs_tar" -o "oci:$o/imported:t" --compress gzip) > /dev/null"
   add IJ "plain java import gzip" \
     "$(java_cmd import -q "$rootfs_tar" -o "oci:$o/imported:t" --compress gzip) > /dev/null"
   add IZ "import@isula --compress zstd" \
@@ -645,23 +653,24 @@ mb() { awk -v b="$1" 'BEGIN { printf "%.2f MB", b / 1000000 }'; }
 # The rows of issue 14's table, in its order: ID, group that measures it, what, peer or floor,
 # target. row_ours/row_peer/row_ratio/row_met are filled by the figures below (or stay "not
 # measured"); the table is printed at the very end.
-row_ids=(1 2 3 4 5 6 7 8 9 10a 10b)
+row_ids=(1 2 3 4 4b 5 6 7 8 9 10a 10b)
 declare -A row_group=(
-  [1]=export [2]=export [3]=export [4]=import [5]=convert [6]=startup [7]=startup [8]=startup
+  [1]=export [2]=export [3]=export [4]=import [4b]=import [5]=convert [6]=startup [7]=startup [8]=startup
   [9]=scale [10a]=storage [10b]=storage)
 declare -A row_work=(
   [1]="export, gzip layers" [2]="export, gzip layers" [3]="export, zstd layers"
-  [4]="import → gzip layer" [5]="convert oci → docker-archive"
+  [4]="import → gzip layer" [4b]="import → gzip layer, \`ISULA_DEFLATE=libdeflate\`"
+  [5]="convert oci → docker-archive"
   [6]="\`./jbang export@isula --help\`" [7]="\`isula export --help\` (installed command)"
   [8]="tiny export (\`samples/hello.tar\`) through \`./jbang\`"
   [9]="export, synthetic image, -Xmx$heap" [10a]="export from containers-storage"
   [10b]="export from containers-storage")
 declare -A row_peer_name=(
   [1]="\`cat layers | igzip -dc\`" [2]="\`umoci raw unpack\`" [3]="\`cat layers | zstd -dc\`"
-  [4]="\`umoci raw add-layer\`" [5]="\`skopeo copy\`" [6]="\`java -version\`"
+  [4]="\`umoci raw add-layer\`" [4b]="\`umoci raw add-layer\`" [5]="\`skopeo copy\`" [6]="\`java -version\`"
   [7]="\`java -version\`" [8]="\`java -version\`" [9]="igzip floor"
   [10a]="\`podman save\` + our export of the archive" [10b]="\`skopeo copy containers-storage: oci:\`")
-declare -A row_target=([1]=1.5 [2]=0.33 [3]=2.5 [4]=1.0 [5]=0.8 [6]=2.5 [7]=2.5 [8]=3 [9]=1.5
+declare -A row_target=([1]=1.5 [2]=0.33 [3]=2.5 [4]=1.0 [4b]=1.0 [5]=0.8 [6]=2.5 [7]=2.5 [8]=3 [9]=1.5
   [10a]="" [10b]="")
 declare -A row_ours=() row_peer=() row_ratio=() row_met=()
 for id in "${row_ids[@]}"; do
@@ -715,6 +724,20 @@ if ((${#names[@]})); then
         "(umoci raw add-layer $size_umoci)"
       misses=$((misses + 1))
       missed+=(import_layer_size)
+    fi
+  fi
+  row 4b import_libdeflate_vs_umoci_add_layer IL UA
+  if [ -n "${row_ratio[4b]#—}" ] && [ -n "$size_fast" ]; then
+    size_ok=0
+    ((size_fast > size_gz6)) || size_ok=1
+    row_record 4b "${t[IL]}" "${t[UA]}" "$fig_ratio" "layer $(mb "$size_fast")" \
+      "layer $(mb "$size_umoci"); \`gzip -6\` $(mb "$size_gz6")" "$size_ok"
+    if ((size_ok)); then
+      echo "import_libdeflate_layer_size ours $size_fast bytes <= gzip -6 $size_gz6 bytes: PASS"
+    else
+      echo "import_libdeflate_layer_size ours $size_fast bytes > gzip -6 $size_gz6 bytes: MISS"
+      misses=$((misses + 1))
+      missed+=(import_libdeflate_layer_size)
     fi
   fi
   if on convert; then
@@ -968,7 +991,7 @@ echo "== issue 14 table (mean wall-clock seconds, same run; ratio = ours / peer 
 for id in "${row_ids[@]}"; do
   target="—"
   [ -z "${row_target[$id]}" ] || target="<= ${row_target[$id]}×"
-  [ "$id" != 4 ] || target+=", layer <= gzip -6's"
+  case $id in 4 | 4b) target+=", layer <= gzip -6's" ;; esac
   printf 'row %-3s %s | ours %s | %s | ratio %s | target %s | met: %s\n' "$id" "${row_work[$id]}" \
     "${row_ours[$id]}" "${row_peer[$id]}" "${row_ratio[$id]}" "$target" "${row_met[$id]}" | tr -d '`'
 done
