@@ -47,9 +47,13 @@ public final class TarEntry {
             : "";
     this.devMajor = type.isDevice() ? b.devMajor : 0;
     this.devMinor = type.isDevice() ? b.devMinor : 0;
-    TreeMap<String, byte[]> copy = new TreeMap<>();
-    b.xattrs.forEach((k, v) -> copy.put(k, v.clone()));
-    this.xattrs = Collections.unmodifiableSortedMap(copy);
+    if (b.xattrs.isEmpty()) {
+      this.xattrs = Collections.emptySortedMap(); // most entries: no map of their own
+    } else {
+      TreeMap<String, byte[]> copy = new TreeMap<>();
+      b.xattrs.forEach((k, v) -> copy.put(k, v.clone()));
+      this.xattrs = Collections.unmodifiableSortedMap(copy);
+    }
     if (size < 0 || uid < 0 || gid < 0) {
       throw new IllegalArgumentException("negative size, uid or gid for " + name);
     }
@@ -146,6 +150,9 @@ public final class TarEntry {
   }
 
   public TarEntry withName(String newName) {
+    if (newName.equals(name)) {
+      return this;
+    }
     return toBuilder().name(newName).build();
   }
 

@@ -538,8 +538,8 @@ public final class TarReader {
     b.mtime(mtime, nanos);
     b.size(size);
     if (ustar || gnu) {
-      b.uname(paxString(pax, "uname", field(265, 32)));
-      b.gname(paxString(pax, "gname", field(297, 32)));
+      b.uname(paxString(pax, "uname", ownerName(265, true)));
+      b.gname(paxString(pax, "gname", ownerName(297, false)));
       if (type.isDevice()) {
         long major = parseNumber(329, 8, "devmajor", off);
         long minor = parseNumber(337, 8, "devminor", off);
@@ -857,6 +857,46 @@ public final class TarReader {
   private boolean matches(int off, String s) {
     for (int i = 0; i < s.length(); i++) {
       if (header[off + i] != s.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // the last user and group names read: a layer names a few owners 100,000 times, and each entry
+  // of an indexed upper layer keeps its names, so equal names share one String
+  private String lastUname = "";
+  private String lastGname = "";
+
+  /** The 32-byte uname (at 265) or gname (at 297) field, the previous String when it is equal. */
+  private String ownerName(int off, boolean user) {
+    int end = off;
+    while (end < off + 32 && header[end] != 0) {
+      end++;
+    }
+    String last = user ? lastUname : lastGname;
+    int n = end - off;
+    if (last.length() == n && isAscii(last)) {
+      boolean same = true;
+      for (int i = 0; i < n && same; i++) {
+        same = header[off + i] == (byte) last.charAt(i);
+      }
+      if (same) {
+        return last;
+      }
+    }
+    String s = RawNames.decode(header, off, n);
+    if (user) {
+      lastUname = s;
+    } else {
+      lastGname = s;
+    }
+    return s;
+  }
+
+  private static boolean isAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
         return false;
       }
     }

@@ -866,4 +866,34 @@ class TarReaderTest {
 
     assertTrue(r.content().available() <= 3);
   }
+
+  /** Owner names are shared from one entry to the next when equal; every change must show. */
+  @Test
+  void ownerNamesFollowEveryEntry() throws Exception {
+    String[][] owners = {
+      {"root", "root"},
+      {"root", "root"},
+      {"rootx", "root"},
+      {"bin", "rootx"},
+      {"", ""},
+      {"r\u00e9", "r\u00e9"},
+      {"r\u00e9", "re"},
+      {"root", "root"}
+    };
+    RawTar t = raw();
+    for (int i = 0; i < owners.length; i++) {
+      byte[] h = header("f" + i, '0', 0, USTAR);
+      put(h, 265, owners[i][0].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      put(h, 297, owners[i][1].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      t.block(checksum(h));
+    }
+    TarReader r = reader(t.end().bytes());
+    for (String[] o : owners) {
+      TarEntry e = r.next();
+      String u = RawNames.decode(o[0].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      String g = RawNames.decode(o[1].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      assertEquals(u + ":" + g, e.uname() + ":" + e.gname(), e.name());
+    }
+    assertNull(r.next());
+  }
 }
