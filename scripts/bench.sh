@@ -1004,7 +1004,7 @@ echo "|---|---|---|---|---|---|---|"
 for id in "${row_ids[@]}"; do
   target="—"
   [ -z "${row_target[$id]}" ] || target="≤ ${row_target[$id]}×"
-  [ "$id" != 4 ] || target+=", layer ≤ \`gzip -6\`'s"
+  case $id in 4 | 4b) target+=", layer ≤ \`gzip -6\`'s" ;; esac
   [ "$id" != 9 ] || target+=", memory as now"
   peer=${row_peer[$id]//|/\\|} # a | inside a cell ends it
   printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$id" "${row_work[$id]}" "${row_ours[$id]}" \
