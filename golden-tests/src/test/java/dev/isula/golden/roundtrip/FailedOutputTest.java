@@ -291,6 +291,26 @@ class FailedOutputTest {
     }
   }
 
+  /**
+   * Convert to a docker-archive streams a compressed layer straight into the archive and checks it
+   * at its end (layer 2, zstd); a plain layer is copied and checked (layer 0). Either way a bad
+   * layer fails the command and leaves no archive.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 2})
+  void convertOfACorruptImageToADockerArchiveLeavesNoOutput(int layer) throws Exception {
+    String ref = corruptLayout(layer);
+    Path out = tmp.resolve("out.tar");
+    Isula.Run run = Isula.run("convert", "-q", ref, "docker-archive:" + out + ":x:y");
+    assertEquals(1, run.exitCode(), run::toString);
+    assertEquals(1, run.errLines().size(), run::toString);
+    assertFalse(Files.exists(out), run::toString);
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertEquals(
+          List.of("corrupt-" + layer), s.map(p -> p.getFileName().toString()).toList(), "left");
+    }
+  }
+
   /** A docker-archive whose layer.tar does not match its DiffID. */
   @ParameterizedTest
   @ValueSource(strings = {"dir", "tar"})

@@ -99,6 +99,22 @@ public final class AtomicOutputFile implements AutoCloseable {
     channel.position(0);
   }
 
+  /**
+   * Overwrites {@code bytes} at {@code position} of what was written so far (buffered bytes are
+   * written first); later writes still go to the end.
+   */
+  public void patch(long position, byte[] bytes) throws IOException {
+    stream.flush();
+    if (position < 0 || position + bytes.length > channel.size()) {
+      throw new IOException("patch outside what was written to " + temp);
+    }
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+    long at = position;
+    while (b.hasRemaining()) {
+      at += channel.write(b, at);
+    }
+  }
+
   public Path target() {
     return target;
   }

@@ -31,6 +31,10 @@ public final class TarWriter implements Closeable, EntrySink {
   private String currentName;
   private boolean finished;
   private long written;
+  private byte[] lastHeader; // the ustar block of the entry being written
+  private boolean open; // an entry whose size is known only at its end
+  private long openStart;
+  private byte[] openHeader; // the header block of the last open entry, with size 0
 
   /** Writes to {@code out}, which the caller should buffer; {@link #close()} closes it. */
   public TarWriter(OutputStream out) {
@@ -151,6 +155,7 @@ public final class TarWriter implements Closeable, EntrySink {
     }
     putString(h, 345, 155, ustarPrefix);
     finishHeader(h);
+    lastHeader = h;
     emit(h, 0, BLOCK);
     remaining = entry.size();
     padding = (BLOCK - (entry.size() % BLOCK)) % BLOCK;
@@ -217,8 +222,78 @@ public final class TarWriter implements Closeable, EntrySink {
     }
   }
 
+  /**
+   * Starts a file entry whose size is known only when its content ends, for an output that can be
+   * patched afterwards: write the content with {@link #write}, then {@link #closeOpenEntry()} gives
+   * the size, and {@link #patchedHeader} the header to put at the offset this returns. {@code
+   * entry} (its size is ignored) must need no PAX header: a short ASCII name, small ids.
+   *
+   * @return the offset of the entry's header block from the start of the archive
+   */
+  public long putOpenEntry(TarEntry entry) throws IOException {
+    if (entry.type() != EntryType.FILE) {
+      throw new IllegalArgumentException("only a file entry can be open: " + entry.name());
+    }
+    closeEntry();
+    long at = written;
+    TarEntry zero = entry.toBuilder().size(0).build();
+    if (checked) {
+      checkRepresentable(zero);
+    }
+    putEntry(zero);
+    if (written - at != BLOCK) {
+      throw new IllegalArgumentException(
+          "'" + entry.name() + "' needs a PAX header and cannot be written open");
+    }
+    open = true;
+    openHeader = lastHeader;
+    openStart = written;
+    remaining = Long.MAX_VALUE;
+    return at;
+  }
+
+  /** Ends the entry {@link #putOpenEntry} started, pads it, and returns its content size. */
+  public long closeOpenEntry() throws IOException {
+    if (!open) {
+      throw new IllegalStateException("no open entry");
+    }
+    long size = written - openStart;
+    open = false;
+    remaining = 0;
+    padding = (BLOCK - (size % BLOCK)) % BLOCK;
+    closeEntry();
+    return size;
+  }
+
+  /**
+   * The header block of the last open entry with its real size: octal up to 8 GiB, GNU base-256
+   * above (which GNU tar, bsdtar, Go and commons-compress all read).
+   */
+  public byte[] patchedHeader(long size) {
+    if (openHeader == null) {
+      throw new IllegalStateException("no open entry was written");
+    }
+    byte[] h = openHeader.clone();
+    if (size <= MAX_OCTAL_12) {
+      putOctal(h, 124, 12, size);
+    } else {
+      long v = size;
+      for (int i = 11; i >= 0; i--) {
+        h[124 + i] = (byte) (v & 0xff);
+        v >>= 8;
+      }
+      h[124] |= (byte) 0x80;
+    }
+    finishHeader(h);
+    return h;
+  }
+
   /** Writes part of the current entry's content. */
   public void write(byte[] b, int off, int len) throws IOException {
+    if (open) {
+      emit(b, off, len);
+      return;
+    }
     if (len > remaining) {
       throw new IOException(
           "more content than the header of '"
@@ -274,6 +349,9 @@ public final class TarWriter implements Closeable, EntrySink {
   }
 
   private void closeEntry() throws IOException {
+    if (open) {
+      throw new IOException("entry '" + currentName + "' is still open");
+    }
     if (remaining > 0) {
       throw new IOException(
           "entry '" + currentName + "' is missing " + remaining + " bytes of content");

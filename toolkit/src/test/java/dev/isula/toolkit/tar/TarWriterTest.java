@@ -663,4 +663,65 @@ class TarWriterTest {
       assertEquals("s".repeat(120), items.get(1).entry().linkName());
     }
   }
+
+  /** An open entry, patched afterwards, is byte for byte the entry written with its size. */
+  @Test
+  void anOpenEntryPatchedToItsSizeIsTheSizedEntry() throws Exception {
+    byte[] content = new byte[3 * 512 + 77];
+    for (int k = 0; k < content.length; k++) {
+      content[k] = (byte) (k * 31);
+    }
+    TarEntry dir = entry("d/").type(EntryType.DIRECTORY).mode(0755).build();
+    TarEntry file = entry("d/layer.tar").mode(0644).size(content.length).build();
+    TarEntry after = entry("after").size(1).build();
+    byte[] want =
+        write(
+            List.of(
+                new Item(dir, new byte[0]),
+                new Item(file, content),
+                new Item(after, new byte[] {'x'})));
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    TarWriter w = new TarWriter(out);
+    w.write(dir, new byte[0]);
+    long at = w.putOpenEntry(entry("d/layer.tar").mode(0644).build());
+    assertThrows(IOException.class, () -> w.putEntry(after), "the open entry must be closed");
+    w.write(content, 0, 100);
+    w.write(content, 100, content.length - 100);
+    assertEquals(content.length, w.closeOpenEntry());
+    w.write(after, new byte[] {'x'});
+    w.finish();
+    byte[] got = out.toByteArray();
+    assertEquals(512, at);
+    System.arraycopy(w.patchedHeader(content.length), 0, got, (int) at, 512);
+    assertArrayEquals(want, got);
+  }
+
+  @Test
+  void anOpenEntryOver8GiBGetsABase256SizeThatReadersRead() throws Exception {
+    TarWriter w = new TarWriter(new ByteArrayOutputStream());
+    w.putOpenEntry(entry("big").mode(0644).build());
+    w.closeOpenEntry();
+    long size = 9L << 30;
+    byte[] h = w.patchedHeader(size);
+    assertEquals(0x80, h[124] & 0xff, "GNU base-256 marker");
+    assertEquals(size, new TarArchiveEntry(h).getSize(), "commons-compress");
+    byte[] tar = Arrays.copyOf(h, 512 * 3);
+    TarEntry e = new TarReader(new ByteArrayInputStream(tar)).next();
+    assertEquals(size, e.size(), "our reader");
+    assertEquals("big", e.name());
+  }
+
+  @Test
+  void onlyAnEntryWithoutPaxHeadersCanBeOpen() throws Exception {
+    TarWriter w = new TarWriter(new ByteArrayOutputStream());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> w.putOpenEntry(entry("caf\u00e9/layer.tar").build()),
+        "a non-ASCII name needs a PAX path");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> w.putOpenEntry(entry("d").type(EntryType.DIRECTORY).build()));
+    assertThrows(IllegalStateException.class, w::closeOpenEntry);
+  }
 }

@@ -3,6 +3,7 @@ package dev.isula.format.dockerarchive;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isula.toolkit.api.InvalidImageException;
 import dev.isula.toolkit.api.IsulaException;
 import dev.isula.toolkit.compress.Compression;
 import dev.isula.toolkit.hash.Digest;
@@ -10,6 +11,7 @@ import dev.isula.toolkit.image.Image;
 import dev.isula.toolkit.image.ImageName;
 import dev.isula.toolkit.image.Layer;
 import dev.isula.toolkit.image.LayerBlobs;
+import dev.isula.toolkit.image.LayerStream;
 import dev.isula.toolkit.io.AtomicOutputFile;
 import dev.isula.toolkit.io.NamedOutputStream;
 import dev.isula.toolkit.json.Json;
@@ -81,18 +83,23 @@ final class DockerArchiveSink implements ImageSink {
             if (stored != Compression.NONE && stored != Compression.GZIP) {
               unpacked.merge(stored, 1, Integer::sum);
             }
-            try (LayerBlobs.Prepared p =
-                LayerBlobs.prepare(layer, Compression.NONE, options.threads())) {
-              putDir(w, id);
-              putFile(w, id + "/VERSION", "1.0".getBytes(StandardCharsets.UTF_8));
-              ObjectNode v1 = JsonNodeFactory.instance.objectNode();
-              v1.put("id", id);
-              if (parent != null) {
-                v1.put("parent", parent);
+            putDir(w, id);
+            putFile(w, id + "/VERSION", "1.0".getBytes(StandardCharsets.UTF_8));
+            ObjectNode v1 = JsonNodeFactory.instance.objectNode();
+            v1.put("id", id);
+            if (parent != null) {
+              v1.put("parent", parent);
+            }
+            putFile(w, id + "/json", Json.compact(v1));
+            if (stored == Compression.NONE && layer.size() >= 0) {
+              // a plain tar of known size: copied as it is, checked against its DiffID
+              try (LayerBlobs.Prepared p =
+                  LayerBlobs.prepare(layer, Compression.NONE, options.threads())) {
+                w.putEntry(entry(id + "/layer.tar", p.size()));
+                p.copyTo(new TarContentStream(w));
               }
-              putFile(w, id + "/json", Json.compact(v1));
-              w.putEntry(entry(id + "/layer.tar", p.size()));
-              p.copyTo(new TarContentStream(w));
+            } else {
+              streamLayer(out, w, id + "/layer.tar", layer);
             }
           }
           layerPaths.add(id + "/layer.tar");
@@ -149,6 +156,32 @@ final class DockerArchiveSink implements ImageSink {
                     + ": a docker-archive keeps its layers uncompressed, so isula load (which reads"
                     + " only plain or gzip layers) and docker load accept it");
       }
+    }
+  }
+
+  /**
+   * Decompresses {@code layer} straight into the archive: its header is written with size 0 and
+   * patched once the content has ended and its DiffID (and blob digest) checked. No scratch copy of
+   * the uncompressed layer; a layer that fails its check fails the whole (temporary) archive.
+   */
+  private void streamLayer(AtomicOutputFile out, TarWriter w, String name, Layer layer)
+      throws IOException, IsulaException {
+    long at = w.putOpenEntry(entry(name, 0));
+    try (LayerStream s = layer.openVerifiedReadAhead()) {
+      byte[] buf = new byte[1 << 20];
+      int r;
+      while ((r = s.read(buf, 0, buf.length)) >= 0) {
+        w.write(buf, 0, r);
+      }
+      s.verify();
+    } catch (LayerStream.LayerReadException e) {
+      throw new InvalidImageException(e.getMessage(), e);
+    }
+    long size = w.closeOpenEntry();
+    try {
+      out.patch(at, w.patchedHeader(size));
+    } catch (IOException e) {
+      throw NamedOutputStream.named(e, file);
     }
   }
 
