@@ -73,6 +73,15 @@ public final class Layer {
     return new LayerStream(this, true);
   }
 
+  /**
+   * Like {@link #openVerifiedReadAhead()} for a reader that only copies the tar on (into an
+   * archive, say): the second thread only decompresses, and the DiffID is hashed as the reader
+   * reads, so the two threads share the work more evenly.
+   */
+  public LayerStream openVerifiedForCopy() throws IOException {
+    return LayerStream.forCopy(this);
+  }
+
   /** "layer 2/5 (sha256:0123456789ab)", for messages. */
   public String describe() {
     Digest d = digest != null ? digest : diffId;

@@ -37,7 +37,15 @@ public final class LayerStream extends InputStream {
   private final Compression compression;
 
   LayerStream(Layer layer, boolean readAhead) throws IOException {
-    this(layer, readAhead ? 0 : -1);
+    this(layer, readAhead ? 0 : -1, false);
+  }
+
+  /**
+   * With read-ahead, for a reader that only copies the bytes on: the decompressing thread only
+   * decompresses, and the DiffID is hashed on the reader's thread, which has time to spare.
+   */
+  static LayerStream forCopy(Layer layer) throws IOException {
+    return new LayerStream(layer, 0, true);
   }
 
   /**
@@ -45,11 +53,11 @@ public final class LayerStream extends InputStream {
    * ahead of the reader: started early, it decompresses while the caller does other work.
    */
   public static LayerStream openReadAhead(Layer layer, long maxAhead) throws IOException {
-    return new LayerStream(layer, Math.max(0, maxAhead));
+    return new LayerStream(layer, Math.max(0, maxAhead), false);
   }
 
   /** {@code readAhead}: -1 none, 0 the default depth, else bytes. */
-  private LayerStream(Layer layer, long readAhead) throws IOException {
+  private LayerStream(Layer layer, long readAhead, boolean hashOnReader) throws IOException {
     this.layer = layer;
     this.raw = layer.source().open();
     try {
@@ -72,11 +80,18 @@ public final class LayerStream extends InputStream {
             readAhead >= 0 ? new ReadAheadInputStream(blobHash, layer.describe() + " blob") : null;
         InputStream compressed = blobAhead != null ? blobAhead : blobHash;
         InputStream d = ExpansionLimit.open(compression, compressed, null);
-        // The DiffID is hashed where the tar is decompressed: with read-ahead that thread has time
-        // to spare (ISA-L inflates faster than the reader parses and writes), the reader none.
-        this.tarHash = new DigestingInputStream(d, layer.diffId().algorithm());
-        this.decompressed = readAhead(tarHash, readAhead);
-        this.top = decompressed;
+        if (hashOnReader && readAhead >= 0) {
+          this.decompressed = readAhead(d, readAhead);
+          this.tarHash = new DigestingInputStream(decompressed, layer.diffId().algorithm());
+          this.top = tarHash;
+        } else {
+          // The DiffID is hashed where the tar is decompressed: with read-ahead that thread has
+          // time to spare (ISA-L inflates faster than the reader parses and writes), the reader
+          // none.
+          this.tarHash = new DigestingInputStream(d, layer.diffId().algorithm());
+          this.decompressed = readAhead(tarHash, readAhead);
+          this.top = decompressed;
+        }
       }
     } catch (IOException e) {
       raw.close();

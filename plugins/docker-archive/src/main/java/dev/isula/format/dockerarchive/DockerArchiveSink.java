@@ -167,7 +167,7 @@ final class DockerArchiveSink implements ImageSink {
   private void streamLayer(AtomicOutputFile out, TarWriter w, String name, Layer layer)
       throws IOException, IsulaException {
     long at = w.putOpenEntry(entry(name, 0));
-    try (LayerStream s = layer.openVerifiedReadAhead()) {
+    try (LayerStream s = layer.openVerifiedForCopy()) {
       byte[] buf = new byte[1 << 20];
       int r;
       while ((r = s.read(buf, 0, buf.length)) >= 0) {
