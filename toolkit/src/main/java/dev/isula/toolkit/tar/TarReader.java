@@ -876,7 +876,7 @@ public final class TarReader {
     }
     String last = user ? lastUname : lastGname;
     int n = end - off;
-    if (last.length() == n && isAscii(last)) {
+    if (last.length() == n && RawNames.isAscii(last)) {
       boolean same = true;
       for (int i = 0; i < n && same; i++) {
         same = header[off + i] == (byte) last.charAt(i);
@@ -892,15 +892,6 @@ public final class TarReader {
       lastGname = s;
     }
     return s;
-  }
-
-  private static boolean isAscii(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) >= 0x80) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private String field(int off, int len) {
