@@ -41,7 +41,9 @@ public final class GzipDecoders {
         }
       };
 
-  private static volatile Object nativeOrReason;
+  /** The native inflater, or why there is none. */
+  private static final Java22Codec<Inflater> NATIVE =
+      new Java22Codec<>(NATIVE_CLASS, Inflater.class);
 
   private GzipDecoders() {}
 
@@ -60,7 +62,7 @@ public final class GzipDecoders {
       if (i != JAVA) {
         return i.name();
       }
-      Object n = loadNative();
+      Object n = NATIVE.get();
       return JAVA.name()
           + (n instanceof String reason
               ? " (ISA-L not used: " + reason + ")"
@@ -80,46 +82,15 @@ public final class GzipDecoders {
       case "java":
         return JAVA;
       case "auto":
-        return loadNative() instanceof Inflater i ? i : JAVA;
+        return NATIVE.get() instanceof Inflater i ? i : JAVA;
       case "isal":
-        Object n = loadNative();
+        Object n = NATIVE.get();
         if (n instanceof Inflater i) {
           return i;
         }
         throw new IOException(ENV + "=isal, but ISA-L cannot be used: " + n);
       default:
         throw new IOException(ENV + "='" + choice + "' is not one of auto, isal, java");
-    }
-  }
-
-  /** The native inflater, or a String saying why there is none. */
-  private static Object loadNative() {
-    Object n = nativeOrReason;
-    if (n == null) {
-      synchronized (GzipDecoders.class) {
-        n = nativeOrReason;
-        if (n == null) {
-          n = tryNative();
-          nativeOrReason = n;
-        }
-      }
-    }
-    return n;
-  }
-
-  private static Object tryNative() {
-    if (Runtime.version().feature() < 22) {
-      return "needs Java 22 or newer, this is Java " + Runtime.version().feature();
-    }
-    try {
-      return (Inflater) Class.forName(NATIVE_CLASS).getDeclaredConstructor().newInstance();
-    } catch (ClassNotFoundException e) {
-      return "this build of isula-toolkit has no Java 22 code (built with Java 17)";
-    } catch (java.lang.reflect.InvocationTargetException e) {
-      Throwable c = e.getCause();
-      return c.getMessage() == null ? c.toString() : c.getMessage();
-    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-      return e.toString();
     }
   }
 }

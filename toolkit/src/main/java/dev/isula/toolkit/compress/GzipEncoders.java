@@ -35,7 +35,9 @@ public final class GzipEncoders {
     byte[] member(byte[] data, int n, int level) throws IOException;
   }
 
-  private static volatile Object nativeOrReason;
+  /** The native encoder, or why there is none. */
+  private static final Java22Codec<MemberEncoder> NATIVE =
+      new Java22Codec<>(NATIVE_CLASS, MemberEncoder.class);
 
   private GzipEncoders() {}
 
@@ -54,7 +56,7 @@ public final class GzipEncoders {
 
   /** The libdeflate encoder, or an error that says why it cannot run here. */
   static MemberEncoder libdeflate() throws IOException {
-    Object n = loadNative();
+    Object n = NATIVE.get();
     if (n instanceof MemberEncoder e) {
       return e;
     }
@@ -76,7 +78,7 @@ public final class GzipEncoders {
     } catch (IOException e) {
       return e.getMessage();
     }
-    Object n = loadNative();
+    Object n = NATIVE.get();
     String available =
         n instanceof MemberEncoder e ? e.name() + " available" : "libdeflate not usable: " + n;
     if (c.equals("libdeflate")) {
@@ -95,35 +97,5 @@ public final class GzipEncoders {
         + "; "
         + ENV
         + "=libdeflate chooses it)";
-  }
-
-  private static Object loadNative() {
-    Object n = nativeOrReason;
-    if (n == null) {
-      synchronized (GzipEncoders.class) {
-        n = nativeOrReason;
-        if (n == null) {
-          n = tryNative();
-          nativeOrReason = n;
-        }
-      }
-    }
-    return n;
-  }
-
-  private static Object tryNative() {
-    if (Runtime.version().feature() < 22) {
-      return "needs Java 22 or newer, this is Java " + Runtime.version().feature();
-    }
-    try {
-      return (MemberEncoder) Class.forName(NATIVE_CLASS).getDeclaredConstructor().newInstance();
-    } catch (ClassNotFoundException e) {
-      return "this build of isula-toolkit has no Java 22 code (built with Java 17)";
-    } catch (java.lang.reflect.InvocationTargetException e) {
-      Throwable c = e.getCause();
-      return c.getMessage() == null ? c.toString() : c.getMessage();
-    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-      return e.toString();
-    }
   }
 }
