@@ -703,6 +703,25 @@ row() { # ID NAME OURS BASE: the figure line, recorded as row ID of the table
   row_record "$id" "${t[$a]}" "${t[$b]}" "$fig_ratio"
 }
 
+# Rows 4 and 4b: the time against `umoci raw add-layer`, then the layer's size against gzip -6's
+# (part of the target).
+import_row() { # ID NAME OURS OURS_LAYER_BYTES
+  local id=$1 name=$2 a=$3 size=$4 size_ok=0 what verdict
+  row "$id" "$name" "$a" UA
+  [ -n "${row_ratio[$id]#—}" ] && [ -n "$size" ] || return 0
+  ((size > size_gz6)) || size_ok=1
+  row_record "$id" "${t[$a]}" "${t[UA]}" "$fig_ratio" "layer $(mb "$size")" \
+    "layer $(mb "$size_umoci"); \`gzip -6\` $(mb "$size_gz6")" "$size_ok"
+  what="${name%_vs_umoci_add_layer}_layer_size"
+  verdict="<= gzip -6 $size_gz6 bytes: PASS"
+  if ! ((size_ok)); then
+    verdict="> gzip -6 $size_gz6 bytes: MISS"
+    misses=$((misses + 1))
+    missed+=("$what")
+  fi
+  echo "$what ours $size bytes $verdict (umoci raw add-layer $size_umoci)"
+}
+
 if ((${#names[@]})); then
   echo
   echo "== figures (ratio of mean wall-clock times; same run, same repetitions)"
@@ -710,36 +729,8 @@ if ((${#names[@]})); then
   row 1 export_vs_igzip E IG
   row 2 export_vs_umoci_raw E UR
   row 3 export_zstd EZ Z
-  row 4 import_vs_umoci_add_layer I UA
-  if [ -n "${row_ratio[4]#—}" ] && [ -n "$size_ours" ]; then
-    size_ok=0
-    ((size_ours > size_gz6)) || size_ok=1
-    row_record 4 "${t[I]}" "${t[UA]}" "$fig_ratio" "layer $(mb "$size_ours")" \
-      "layer $(mb "$size_umoci"); \`gzip -6\` $(mb "$size_gz6")" "$size_ok"
-    if ((size_ok)); then
-      echo "import_layer_size ours $size_ours bytes <= gzip -6 $size_gz6 bytes: PASS" \
-        "(umoci raw add-layer $size_umoci)"
-    else
-      echo "import_layer_size ours $size_ours bytes > gzip -6 $size_gz6 bytes: MISS" \
-        "(umoci raw add-layer $size_umoci)"
-      misses=$((misses + 1))
-      missed+=(import_layer_size)
-    fi
-  fi
-  row 4b import_libdeflate_vs_umoci_add_layer IL UA
-  if [ -n "${row_ratio[4b]#—}" ] && [ -n "$size_fast" ]; then
-    size_ok=0
-    ((size_fast > size_gz6)) || size_ok=1
-    row_record 4b "${t[IL]}" "${t[UA]}" "$fig_ratio" "layer $(mb "$size_fast")" \
-      "layer $(mb "$size_umoci"); \`gzip -6\` $(mb "$size_gz6")" "$size_ok"
-    if ((size_ok)); then
-      echo "import_libdeflate_layer_size ours $size_fast bytes <= gzip -6 $size_gz6 bytes: PASS"
-    else
-      echo "import_libdeflate_layer_size ours $size_fast bytes > gzip -6 $size_gz6 bytes: MISS"
-      misses=$((misses + 1))
-      missed+=(import_libdeflate_layer_size)
-    fi
-  fi
+  import_row 4 import_vs_umoci_add_layer I "$size_ours"
+  import_row 4b import_libdeflate_vs_umoci_add_layer IL "$size_fast"
   if on convert; then
     if ((convert_ok)); then
       row 5 convert C SK
