@@ -236,11 +236,7 @@ public final class TarWriter implements Closeable, EntrySink {
     }
     closeEntry();
     long at = written;
-    TarEntry zero = entry.toBuilder().size(0).build();
-    if (checked) {
-      checkRepresentable(zero);
-    }
-    putEntry(zero);
+    putEntry(entry.toBuilder().size(0).build());
     if (written - at != BLOCK) {
       throw new IllegalArgumentException(
           "'" + entry.name() + "' needs a PAX header and cannot be written open");
@@ -274,16 +270,7 @@ public final class TarWriter implements Closeable, EntrySink {
       throw new IllegalStateException("no open entry was written");
     }
     byte[] h = openHeader.clone();
-    if (size <= MAX_OCTAL_12) {
-      putOctal(h, 124, 12, size);
-    } else {
-      long v = size;
-      for (int i = 11; i >= 0; i--) {
-        h[124 + i] = (byte) (v & 0xff);
-        v >>= 8;
-      }
-      h[124] |= (byte) 0x80;
-    }
+    putNumber(h, 124, 12, size);
     finishHeader(h);
     return h;
   }
@@ -505,8 +492,9 @@ public final class TarWriter implements Closeable, EntrySink {
     h[off + len - 1] = 0;
   }
 
+  /** Octal when {@code v} fits the field ({@code len - 1} digits), else GNU base-256. */
   private static void putNumber(byte[] h, int off, int len, long v) {
-    if (v >= 0 && v <= MAX_OCTAL_8) {
+    if (v >= 0 && v < 1L << (3 * (len - 1))) {
       putOctal(h, off, len, v);
       return;
     }
