@@ -129,47 +129,41 @@ public final class ParallelGzipOutputStream extends OutputStream {
     }
   }
 
+  /** One block's compression, run on a worker or on the caller's thread. */
+  private interface BlockTask {
+    byte[] compress() throws IOException;
+  }
+
   private void submit(boolean last) throws IOException {
     submitted = true;
-    if (members != null) {
-      byte[] data = block;
-      int n = filled;
-      block = new byte[blockSize];
-      filled = 0;
-      total += n;
-      if (pool == null) {
-        out.write(members.member(data, n, level));
-        return;
-      }
-      pending.add(pool.submit(() -> members.member(data, n, level)));
-      while (pending.size() > maxPending) {
-        writeOldest();
-      }
-      return;
-    }
     byte[] data = block;
     int n = filled;
-    byte[] dict = dictionary;
-    crc.update(data, 0, n);
-    total += n;
-    if (n >= DICTIONARY) {
-      dictionary = Arrays.copyOfRange(data, n - DICTIONARY, n);
-    } else if (n > 0) {
-      byte[] prev = dict == null ? new byte[0] : dict;
-      int keep = Math.min(prev.length, DICTIONARY - n);
-      byte[] d = new byte[keep + n];
-      System.arraycopy(prev, prev.length - keep, d, 0, keep);
-      System.arraycopy(data, 0, d, keep, n);
-      dictionary = d;
-    }
     block = new byte[blockSize];
     filled = 0;
+    BlockTask task;
+    if (members != null) {
+      task = () -> members.member(data, n, level);
+    } else {
+      byte[] dict = dictionary;
+      crc.update(data, 0, n);
+      total += n;
+      if (n >= DICTIONARY) {
+        dictionary = Arrays.copyOfRange(data, n - DICTIONARY, n);
+      } else if (n > 0) {
+        byte[] prev = dict == null ? new byte[0] : dict;
+        int keep = Math.min(prev.length, DICTIONARY - n);
+        byte[] d = new byte[keep + n];
+        System.arraycopy(prev, prev.length - keep, d, 0, keep);
+        System.arraycopy(data, 0, d, keep, n);
+        dictionary = d;
+      }
+      task = () -> deflate(data, n, dict, last, level);
+    }
     if (pool == null) {
-      byte[] c = deflate(data, n, dict, last, level);
-      out.write(c);
+      out.write(task.compress());
       return;
     }
-    pending.add(pool.submit(() -> deflate(data, n, dict, last, level)));
+    pending.add(pool.submit(task::compress));
     while (pending.size() > maxPending) {
       writeOldest();
     }
@@ -251,19 +245,16 @@ public final class ParallelGzipOutputStream extends OutputStream {
     }
     closed = true;
     try {
-      if (members != null) {
-        // the last block, or one empty member when there was no input at all
-        if (filled > 0 || !submitted) {
-          submit(true);
-        }
-        while (!pending.isEmpty()) {
-          writeOldest();
-        }
-        return;
+      // zlib: the last block ends the one deflate stream; libdeflate: the last block, or one
+      // empty member when there was no input at all
+      if (members == null || filled > 0 || !submitted) {
+        submit(true);
       }
-      submit(true);
       while (!pending.isEmpty()) {
         writeOldest();
+      }
+      if (members != null) {
+        return; // each member carries its own trailer
       }
       long c = crc.getValue();
       byte[] trailer = {
