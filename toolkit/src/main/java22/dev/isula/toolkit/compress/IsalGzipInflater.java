@@ -7,7 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
@@ -51,33 +50,19 @@ final class IsalGzipInflater implements GzipDecoders.Inflater {
    * @throws IllegalStateException when the library is missing or does not inflate correctly
    */
   IsalGzipInflater() {
-    if (!IsalGzipInflater.class.getModule().isNativeAccessEnabled()) {
-      throw new IllegalStateException("native access is not enabled (--enable-native-access)");
-    }
-    SymbolLookup lib;
-    try {
-      lib = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalStateException(LIBRARY + " not found (Debian: apt-get install libisal2)");
-    }
-    Linker linker = Linker.nativeLinker();
-    FunctionDescriptor oneArg = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS);
+    NativeLibrary lib = NativeLibrary.open(LIBRARY, "libisal2");
     this.init =
-        linker.downcallHandle(
-            lib.find("isal_inflate_init").orElseThrow(() -> missing("isal_inflate_init")),
-            oneArg,
+        lib.downcall(
+            "isal_inflate_init",
+            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS),
             Linker.Option.critical(false));
     this.inflate =
-        linker.downcallHandle(
-            lib.find("isal_inflate").orElseThrow(() -> missing("isal_inflate")),
+        lib.downcall(
+            "isal_inflate",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
             Linker.Option.critical(false));
     this.name = "ISA-L (" + LIBRARY + ")";
     selfTest();
-  }
-
-  private static IllegalStateException missing(String symbol) {
-    return new IllegalStateException(LIBRARY + " has no " + symbol);
   }
 
   @Override

@@ -7,7 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
@@ -42,23 +41,14 @@ final class LibdeflateGzipEncoder implements GzipEncoders.MemberEncoder {
    * @throws IllegalStateException when the library is missing or does not compress correctly
    */
   LibdeflateGzipEncoder() {
-    if (!LibdeflateGzipEncoder.class.getModule().isNativeAccessEnabled()) {
-      throw new IllegalStateException("native access is not enabled (--enable-native-access)");
-    }
-    SymbolLookup lib;
-    try {
-      lib = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalStateException(LIBRARY + " not found (Debian: apt-get install libdeflate0)");
-    }
-    Linker linker = Linker.nativeLinker();
+    NativeLibrary lib = NativeLibrary.open(LIBRARY, "libdeflate0");
     this.alloc =
-        linker.downcallHandle(
-            find(lib, "libdeflate_alloc_compressor"),
+        lib.downcall(
+            "libdeflate_alloc_compressor",
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     this.compress =
-        linker.downcallHandle(
-            find(lib, "libdeflate_gzip_compress"),
+        lib.downcall(
+            "libdeflate_gzip_compress",
             FunctionDescriptor.of(
                 ValueLayout.JAVA_LONG,
                 ValueLayout.ADDRESS,
@@ -67,24 +57,17 @@ final class LibdeflateGzipEncoder implements GzipEncoders.MemberEncoder {
                 ValueLayout.ADDRESS,
                 ValueLayout.JAVA_LONG));
     this.bound =
-        linker.downcallHandle(
-            find(lib, "libdeflate_gzip_compress_bound"),
+        lib.downcall(
+            "libdeflate_gzip_compress_bound",
             FunctionDescriptor.of(
                 ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
             Linker.Option.critical(false));
     this.free =
-        linker.downcallHandle(
-            find(lib, "libdeflate_free_compressor"),
-            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+        lib.downcall("libdeflate_free_compressor", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
     for (int i = 0; i < pools.length; i++) {
       pools[i] = new ConcurrentLinkedQueue<>();
     }
     selfTest();
-  }
-
-  private static MemorySegment find(SymbolLookup lib, String symbol) {
-    return lib.find(symbol)
-        .orElseThrow(() -> new IllegalStateException(LIBRARY + " has no " + symbol));
   }
 
   @Override
